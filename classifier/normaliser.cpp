@@ -1,0 +1,368 @@
+#include "classifier/normaliser.hpp"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/uspoof.h>
+#include <unicode/utf8.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace moderatord::classifier {
+
+struct Normaliser::Icu {
+  const icu::Normalizer2* nfkc_cf = nullptr;
+  const icu::Normalizer2* nfd = nullptr;
+  USpoofChecker* spoof = nullptr;
+  ~Icu() {
+    if (spoof != nullptr) uspoof_close(spoof);
+  }
+};
+
+namespace {
+
+constexpr bool is_ascii_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+constexpr bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+// Symbols that stand for letters inside a word ("a$$", "b!tch", "f*ck", "@ss").
+constexpr bool is_leet_symbol(unsigned char c) { return c == '$' || c == '@' || c == '!' || c == '*'; }
+// Dropped inside a word, so "you're" is "youre" and "don't" is "dont".
+constexpr bool is_apostrophe(unsigned char c) { return c == '\''; }
+// Symbols that are punctuation, not letters, at the edges of a word ("wow!", "*really*", "@name").
+constexpr bool is_edge_trimmed(unsigned char c) { return c == '!' || c == '*' || c == '@' || c == '\''; }
+
+// What a digit or symbol stands for inside a word that mixes letters with digits or symbols.
+// 0 means "not a letter": the byte stays as it is. '*' stays '*' (any one or two letters): rule
+// words are expanded with '*' variants instead, because "f*ck" does not say which letter is masked.
+constexpr char leet_letter(unsigned char c) {
+  switch (c) {
+    case '0': return 'o';
+    case '1': return 'i';
+    case '3': return 'e';
+    case '4': return 'a';
+    case '5': return 's';
+    case '7': return 't';
+    case '8': return 'b';
+    case '@': return 'a';
+    case '$': return 's';
+    case '!': return 'i';
+    case '*': return '*';
+    default: return 0;
+  }
+}
+
+void append_utf8(std::string& out, UChar32 cp) {
+  char buf[4];
+  int32_t len = 0;
+  UBool error = false;
+  U8_APPEND(reinterpret_cast<uint8_t*>(buf), len, 4, cp, error);
+  if (!error) out.append(buf, static_cast<std::size_t>(len));
+}
+
+bool all_ascii(std::string_view s) {
+  // Eight bytes at a time: this check decides whether ICU is needed at all.
+  std::size_t i = 0;
+  std::uint64_t acc = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    acc |= w;
+  }
+  for (; i < s.size(); ++i) acc |= static_cast<unsigned char>(s[i]);
+  return (acc & 0x8080808080808080ULL) == 0;
+}
+
+std::string to_ascii_if_ascii(const icu::UnicodeString& s) {
+  std::string out;
+  for (int32_t i = 0; i < s.length(); ++i) {
+    UChar ch = s.charAt(i);
+    if (ch >= 0x80) return {};
+    out += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+  }
+  return out;
+}
+
+}  // namespace
+
+Span NormalisedText::text_span(std::size_t from, std::size_t to) const noexcept {
+  if (text_identity_) return {static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to)};
+  return {text_begin_[from], text_end_[to - 1]};
+}
+
+Span NormalisedText::word_span(std::size_t from, std::size_t to) const noexcept {
+  return {word_begin_[from], word_end_[to - 1]};
+}
+
+Normaliser::Normaliser() : icu_(std::make_unique<Icu>()) {
+  UErrorCode ec = U_ZERO_ERROR;
+  icu_->nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(ec);
+  if (U_FAILURE(ec)) throw std::runtime_error(std::string("ICU NFKC_Casefold: ") + u_errorName(ec));
+  icu_->nfd = icu::Normalizer2::getNFDInstance(ec);
+  if (U_FAILURE(ec)) throw std::runtime_error(std::string("ICU NFD: ") + u_errorName(ec));
+  icu_->spoof = uspoof_open(&ec);
+  if (U_FAILURE(ec)) throw std::runtime_error(std::string("ICU uspoof_open: ") + u_errorName(ec));
+}
+
+Normaliser::~Normaliser() = default;
+
+// One code point of the input, as it appears in the text view. Cached: ICU is slow per call, and
+// comments reuse a small alphabet.
+const std::string& Normaliser::map_code_point(std::int32_t cp) {
+  std::string* slot;
+  if (cp < 0x10000) {
+    if (bmp_.empty()) {
+      bmp_.resize(0x10000);
+      bmp_known_.resize(0x10000);
+    }
+    slot = &bmp_[static_cast<std::size_t>(cp)];
+    if (bmp_known_[static_cast<std::size_t>(cp)]) return *slot;
+    bmp_known_[static_cast<std::size_t>(cp)] = true;
+  } else {
+    auto [it, inserted] = astral_.try_emplace(cp);
+    slot = &it->second;
+    if (!inserted) return *slot;
+  }
+  std::string& out = *slot;
+  // Zero-width spaces and joiners, soft hyphens, BOMs, variation selectors: invisible, so removed.
+  if (u_hasBinaryProperty(cp, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) || u_charType(cp) == U_FORMAT_CHAR)
+    return out;
+  UErrorCode ec = U_ZERO_ERROR;
+  icu::UnicodeString folded = icu_->nfkc_cf->normalize(icu::UnicodeString(cp), ec);
+  if (U_FAILURE(ec)) {
+    append_utf8(out, cp);
+    return out;
+  }
+  for (int32_t i = 0; i < folded.length();) {
+    UChar32 c = folded.char32At(i);
+    i += U16_LENGTH(c);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    // Accents used as disguise ("fück"): decompose and drop the combining marks, if what is left is
+    // plain ASCII.
+    icu::UnicodeString decomposed = icu_->nfd->normalize(icu::UnicodeString(c), ec);
+    icu::UnicodeString base;
+    for (int32_t j = 0; j < decomposed.length();) {
+      UChar32 d = decomposed.char32At(j);
+      j += U16_LENGTH(d);
+      if (u_charType(d) != U_NON_SPACING_MARK) base.append(d);
+    }
+    if (base.isEmpty()) continue;  // a lone combining mark: nothing to read
+    if (std::string ascii = to_ascii_if_ascii(base); !ascii.empty()) {
+      out += ascii;
+      continue;
+    }
+    // Homoglyphs (Cyrillic "а", Greek "ο", Armenian "ս"): the UTS #39 skeleton, but only where it
+    // gives plain ASCII letters or digits; other scripts and emoji stay as they are.
+    icu::UnicodeString skeleton;
+    ec = U_ZERO_ERROR;
+    uspoof_getSkeletonUnicodeString(icu_->spoof, 0, icu::UnicodeString(c), skeleton, &ec);
+    std::string ascii = U_SUCCESS(ec) ? to_ascii_if_ascii(skeleton) : std::string();
+    bool alnum = !ascii.empty();
+    for (char a : ascii) alnum = alnum && (is_ascii_letter(static_cast<unsigned char>(a)) ||
+                                           is_digit(static_cast<unsigned char>(a)));
+    if (alnum && u_isalnum(c)) {
+      out += ascii;
+    } else {
+      append_utf8(out, c);
+    }
+  }
+  return out;
+}
+
+void Normaliser::build_text_view(std::string_view in, NormalisedText& out) {
+  out.text_buf_.clear();
+  out.text_begin_.clear();
+  out.text_end_.clear();
+  const auto* s = reinterpret_cast<const uint8_t*>(in.data());
+  const auto n = static_cast<int32_t>(in.size());
+  for (int32_t i = 0; i < n;) {
+    const int32_t begin = i;
+    UChar32 cp;
+    if (s[i] < 0x80) {
+      cp = s[i++];
+      out.text_buf_ += static_cast<char>(cp);
+      out.text_begin_.push_back(static_cast<std::uint32_t>(begin));
+      out.text_end_.push_back(static_cast<std::uint32_t>(i));
+      continue;
+    }
+    U8_NEXT(s, i, n, cp);
+    if (cp < 0) {
+      // Invalid UTF-8 is read as a separator: it never joins letters into a word, and the
+      // offsets still point at the bad bytes so nothing is lost.
+      out.repaired_ = true;
+      out.text_buf_ += ' ';
+      out.text_begin_.push_back(static_cast<std::uint32_t>(begin));
+      out.text_end_.push_back(static_cast<std::uint32_t>(i));
+      continue;
+    }
+    const std::string& mapped = map_code_point(cp);
+    out.text_buf_ += mapped;
+    out.text_begin_.insert(out.text_begin_.end(), mapped.size(), static_cast<std::uint32_t>(begin));
+    out.text_end_.insert(out.text_end_.end(), mapped.size(), static_cast<std::uint32_t>(i));
+  }
+  out.text_ = out.text_buf_;
+  out.text_identity_ = false;
+}
+
+void Normaliser::normalise(std::string_view in, NormalisedText& out) {
+  out.repaired_ = false;
+  if (all_ascii(in)) {
+    out.text_ = in;
+    out.text_identity_ = true;
+    build_word_view(in, [](std::size_t i) { return Span{static_cast<std::uint32_t>(i),
+                                                        static_cast<std::uint32_t>(i + 1)}; },
+                    out);
+  } else {
+    build_text_view(in, out);
+    build_word_view(out.text_, [&out](std::size_t i) { return Span{out.text_begin_[i], out.text_end_[i]}; },
+                    out);
+  }
+}
+
+template <class Map>
+void Normaliser::build_word_view(std::string_view view, const Map& map, NormalisedText& out) {
+  // Pass 1: raw tokens, with the separators before each.
+  tokens_.clear();
+  const auto* s = reinterpret_cast<const uint8_t*>(view.data());
+  const auto n = static_cast<int32_t>(view.size());
+  std::uint32_t gap = 0;
+  bool gap_newline = false;
+  int32_t token_begin = -1;
+  auto close_token = [&](int32_t end) {
+    if (token_begin >= 0) {
+      tokens_.push_back({static_cast<std::uint32_t>(token_begin), static_cast<std::uint32_t>(end), gap,
+                         gap_newline, false});
+      gap = 0;
+      gap_newline = false;
+      token_begin = -1;
+    }
+  };
+  for (int32_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      if (is_ascii_letter(c) || is_digit(c) || is_leet_symbol(c) || is_apostrophe(c)) {
+        if (token_begin < 0) token_begin = i;
+      } else {
+        close_token(i);
+        ++gap;
+        gap_newline = gap_newline || c == '\n';
+      }
+      ++i;
+      continue;
+    }
+    const int32_t begin = i;
+    UChar32 cp;
+    U8_NEXT(s, i, n, cp);
+    if (cp >= 0 && (u_isalnum(cp) || u_charType(cp) == U_NON_SPACING_MARK)) {
+      if (token_begin < 0) token_begin = begin;  // a letter of another script: part of the word
+      continue;
+    }
+    close_token(begin);
+    if (cp < 0 || u_isspace(cp) || u_ispunct(cp) || cp == 0xFFFD) {
+      gap += static_cast<std::uint32_t>(i - begin);
+      continue;
+    }
+    // An emoji or other symbol: a word of its own, so rules can name it ("🖕").
+    tokens_.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(i), gap, gap_newline, true});
+    gap = 0;
+    gap_newline = false;
+  }
+  close_token(n);
+
+  // Pass 2: emit words, joining runs of three or more single letters split by short separators.
+  out.words_.clear();
+  out.word_begin_.clear();
+  out.word_end_.clear();
+  out.runs_.clear();
+  auto is_single = [&](const RawToken& t) { return !t.standalone && t.end - t.begin == 1; };
+  for (std::size_t k = 0; k < tokens_.size();) {
+    std::size_t last = k;
+    if (is_single(tokens_[k])) {
+      bool any_letter = is_ascii_letter(s[tokens_[k].begin]);
+      while (last + 1 < tokens_.size() && is_single(tokens_[last + 1]) && tokens_[last + 1].gap <= 3 &&
+             !tokens_[last + 1].gap_newline) {
+        ++last;
+        any_letter = any_letter || is_ascii_letter(s[tokens_[last].begin]);
+      }
+      if (last - k + 1 < 3 || !any_letter) last = k;
+    }
+    emit_token(view, map, k, last, out);
+    k = last + 1;
+  }
+  // The leading and trailing spaces make every word boundary a space, so that whole-word rules are
+  // plain literals (" word ") for Hyperscan, with no \b to check.
+  const Span end_span = map(view.empty() ? 0 : view.size() - 1);
+  out.words_ += ' ';
+  out.word_begin_.push_back(end_span.end);
+  out.word_end_.push_back(end_span.end);
+  out.runs_.push_back(1);
+  if (out.words_.size() == 1) {  // no words at all: still " " + " " so the view is well-formed
+    out.words_ += ' ';
+    out.word_begin_.push_back(end_span.end);
+    out.word_end_.push_back(end_span.end);
+    out.runs_.push_back(1);
+  }
+}
+
+template <class Map>
+void Normaliser::emit_token(std::string_view view, const Map& map, std::size_t first, std::size_t last,
+                            NormalisedText& out) {
+  const auto* s = reinterpret_cast<const uint8_t*>(view.data());
+  // Gather the bytes of the word (one raw token, or several joined single letters).
+  token_bytes_.clear();
+  for (std::size_t k = first; k <= last; ++k)
+    for (std::uint32_t i = tokens_[k].begin; i < tokens_[k].end; ++i) token_bytes_.push_back(i);
+  std::size_t lo = 0, hi = token_bytes_.size();
+  if (!tokens_[first].standalone) {
+    while (lo < hi && is_edge_trimmed(s[token_bytes_[lo]])) ++lo;
+    while (hi > lo && is_edge_trimmed(s[token_bytes_[hi - 1]])) --hi;
+  }
+  if (lo == hi) return;
+  bool has_letter = false, has_other = false;
+  for (std::size_t j = lo; j < hi; ++j) {
+    const unsigned char c = s[token_bytes_[j]];
+    if (is_ascii_letter(c) || c >= 0x80) has_letter = true;
+    else if (is_digit(c) || is_leet_symbol(c)) has_other = true;
+  }
+  // Only words that mix letters with digits or symbols are read as leetspeak: "sh1t" is a word in
+  // disguise, "1984" and "5" are numbers and must stay numbers.
+  const bool rewrite = has_letter && has_other;
+
+  const Span first_span = map(token_bytes_[lo]);
+  out.words_ += ' ';
+  out.word_begin_.push_back(first_span.begin);
+  out.word_end_.push_back(first_span.begin);
+  out.runs_.push_back(1);
+  const std::size_t word_start = out.words_.size();
+  for (std::size_t j = lo; j < hi; ++j) {
+    const std::uint32_t pos = token_bytes_[j];
+    unsigned char c = s[pos];
+    if (is_apostrophe(c)) continue;
+    const Span src = map(pos);
+    if (c >= 0x80) {  // bytes of a letter of another script: copied, never squeezed
+      out.words_ += static_cast<char>(c);
+      out.word_begin_.push_back(src.begin);
+      out.word_end_.push_back(src.end);
+      out.runs_.push_back(1);
+      continue;
+    }
+    if (rewrite && !is_ascii_letter(c)) {
+      if (const char l = leet_letter(c); l != 0) c = static_cast<unsigned char>(l);
+    }
+    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c + 32);
+    const bool squeezable = is_ascii_letter(c) || c == '*';
+    if (squeezable && out.words_.size() > word_start && static_cast<unsigned char>(out.words_.back()) == c) {
+      if (out.runs_.back() < 255) ++out.runs_.back();
+      out.word_end_.back() = src.end;
+      continue;
+    }
+    out.words_ += static_cast<char>(c);
+    out.word_begin_.push_back(src.begin);
+    out.word_end_.push_back(src.end);
+    out.runs_.push_back(1);
+  }
+}
+
+}  // namespace moderatord::classifier

@@ -1,0 +1,91 @@
+#pragma once
+// The normaliser turns a comment into the two views that rules match on, and keeps, for every byte of
+// each view, the byte range of the original text it came from, so that every match maps back to
+// offsets in what the resident actually wrote.
+//
+//   original UTF-8 ──► text view:  NFKC case fold, confusable skeletons for non-ASCII letters,
+//                                  format and zero-width characters removed. `regex` rules run here.
+//                 ──► word view:   " tok tok tok ": the text view cut into words on whitespace and
+//                                  punctuation, lower-cased, apostrophes dropped, letters split by
+//                                  single separators joined ("f u c k", "f.u.c.k"), symbols read as
+//                                  letters in words that mix them ("sh1t", "a$$", "b!tch"; never in
+//                                  all-digit words), runs of one letter squeezed to one byte with the
+//                                  run length kept beside it. `words` rules run here.
+//
+// Pure ASCII input (most comments) skips ICU altogether: its text view is the input itself.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace moderatord::classifier {
+
+// A byte range [begin, end) in the original text.
+struct Span {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+};
+
+class NormalisedText {
+ public:
+  std::string_view text() const noexcept { return text_; }
+  std::string_view words() const noexcept { return words_; }
+  // Run length of each byte of words() (1 for most; 3 for the squeezed "uuu" of "fuuuck").
+  const std::vector<std::uint8_t>& runs() const noexcept { return runs_; }
+  // Original byte range of view bytes [from, to); requires from < to <= view size.
+  Span text_span(std::size_t from, std::size_t to) const noexcept;
+  Span word_span(std::size_t from, std::size_t to) const noexcept;
+  // True when invalid UTF-8 was found; such bytes were read as separators, never as letters.
+  bool utf8_repaired() const noexcept { return repaired_; }
+
+ private:
+  friend class Normaliser;
+  std::string_view text_;
+  std::string text_buf_;  // backs text_ unless the input was plain ASCII
+  bool text_identity_ = true;
+  std::vector<std::uint32_t> text_begin_, text_end_;
+  std::string words_;
+  std::vector<std::uint32_t> word_begin_, word_end_;
+  std::vector<std::uint8_t> runs_;
+  bool repaired_ = false;
+};
+
+// Not thread-safe: one per thread (the Scanner owns one). Reuses its buffers, so after warm-up a
+// normalisation of a comment no longer than earlier ones does not allocate.
+class Normaliser {
+ public:
+  Normaliser();  // throws std::runtime_error if ICU data is missing (startup path only)
+  ~Normaliser();
+  Normaliser(const Normaliser&) = delete;
+  Normaliser& operator=(const Normaliser&) = delete;
+
+  // `in` must outlive `out` when it is plain ASCII (the text view then points into it).
+  void normalise(std::string_view in, NormalisedText& out);
+
+ private:
+  struct RawToken {
+    std::uint32_t begin, end;  // in the text view
+    std::uint32_t gap;         // separator bytes before it
+    bool gap_newline;
+    bool standalone;           // an emoji or symbol: its own word, never joined
+  };
+  const std::string& map_code_point(std::int32_t cp);
+  void build_text_view(std::string_view in, NormalisedText& out);
+  template <class Map>
+  void build_word_view(std::string_view view, const Map& map, NormalisedText& out);
+  template <class Map>
+  void emit_token(std::string_view view, const Map& map, std::size_t first, std::size_t last,
+                  NormalisedText& out);
+
+  struct Icu;                  // ICU objects, kept out of this header
+  std::unique_ptr<Icu> icu_;
+  std::vector<std::string> bmp_;        // lazily filled cache of map_code_point for U+0000..U+FFFF
+  std::vector<bool> bmp_known_;
+  std::unordered_map<std::int32_t, std::string> astral_;
+  std::vector<RawToken> tokens_;
+  std::vector<std::uint32_t> token_bytes_;  // scratch: positions of one (possibly joined) token
+};
+
+}  // namespace moderatord::classifier

@@ -1,0 +1,177 @@
+#include "classifier/scanner.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace moderatord::classifier {
+namespace {
+
+int on_word_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+  static_cast<std::vector<Scanner::Hit>*>(ctx)->push_back({id, 0, static_cast<std::uint32_t>(to)});
+  return 0;
+}
+
+int on_text_match(unsigned id, unsigned long long from, unsigned long long to, unsigned, void* ctx) {
+  auto& hits = *static_cast<std::vector<Scanner::Hit>*>(ctx);
+  // A regex with a variable tail reports each end it reaches from the same start: keep the longest.
+  if (!hits.empty() && hits.back().id == id && hits.back().from == from) {
+    hits.back().to = static_cast<std::uint32_t>(to);
+    return 0;
+  }
+  hits.push_back({id, static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to)});
+  return 0;
+}
+
+int on_plain_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+  // No start of match from this database: marked here, estimated in score().
+  static_cast<std::vector<Scanner::Hit>*>(ctx)->push_back({id, UINT32_MAX, static_cast<std::uint32_t>(to)});
+  return 0;
+}
+
+[[noreturn]] void scan_failed(hs_error_t err) {
+  // The databases were compiled and validated and the scratch allocated for them: a scan error is
+  // a bug in how we call Hyperscan, not a property of the comment.
+  std::fprintf(stderr, "moderatord: hs_scan failed with error %d\n", err);
+  std::abort();
+}
+
+bool contains(Span outer, Span inner) { return outer.begin <= inner.begin && inner.end <= outer.end; }
+bool overlaps(Span a, Span b) { return a.begin < b.end && b.begin < a.end; }
+
+}  // namespace
+
+Scanner::Scanner() {
+  word_hits_.reserve(256);
+  text_hits_.reserve(256);
+}
+
+void Scanner::prepare(const RuleSet& rules) {
+  if (prepared_for_ == &rules) return;
+  for (const hs_database_t* db :
+       {rules.databases().words.get(), rules.databases().text.get(), rules.databases().text_plain.get()}) {
+    if (db == nullptr) continue;
+    hs_scratch_t* raw = scratch_.release();
+    if (hs_alloc_scratch(db, &raw) != HS_SUCCESS) {
+      std::fprintf(stderr, "moderatord: out of memory allocating Hyperscan scratch\n");
+      std::abort();
+    }
+    scratch_.reset(raw);
+  }
+  fired_stamp_.assign(rules.rules().size(), 0);
+  stamp_ = 0;
+  prepared_for_ = &rules;
+}
+
+void Scanner::classify(const RuleSet& rules, std::string_view text, Verdict& out) {
+  normaliser_.normalise(text, normalised_);
+  scan(rules, normalised_, out);
+}
+
+void Scanner::scan(const RuleSet& rules, const NormalisedText& text, Verdict& out) {
+  prepare(rules);
+  word_hits_.clear();
+  text_hits_.clear();
+  const Databases& dbs = rules.databases();
+  if (dbs.words) {
+    const auto w = text.words();
+    if (auto err = hs_scan(dbs.words.get(), w.data(), static_cast<unsigned>(w.size()), 0, scratch_.get(),
+                           on_word_match, &word_hits_);
+        err != HS_SUCCESS)
+      scan_failed(err);
+  }
+  if (dbs.text && !text.text().empty()) {
+    const auto t = text.text();
+    if (auto err = hs_scan(dbs.text.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch_.get(),
+                           on_text_match, &text_hits_);
+        err != HS_SUCCESS)
+      scan_failed(err);
+  }
+  if (dbs.text_plain && !text.text().empty()) {
+    const auto t = text.text();
+    if (auto err = hs_scan(dbs.text_plain.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch_.get(),
+                           on_plain_match, &text_hits_);
+        err != HS_SUCCESS)
+      scan_failed(err);
+  }
+  score(rules, text, out);
+}
+
+void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& out) {
+  out.clear();
+  out.utf8_repaired = text.utf8_repaired();
+  if (word_hits_.empty() && text_hits_.empty()) return;
+  if (++stamp_ == 0) {  // wrapped after 2^32 comments: start the stamps afresh
+    std::fill(fired_stamp_.begin(), fired_stamp_.end(), 0);
+    stamp_ = 1;
+  }
+  const PatternTable& pt = rules.patterns();
+  const auto& runs = text.runs();
+
+  // First pass: turn hits into spans of the original text, sorted by role.
+  allow_spans_.clear();
+  unless_spans_.clear();
+  auto& candidates = candidates_;
+  candidates.clear();
+  for (const Hit& h : word_hits_) {
+    const WordPattern& p = pt.words[h.id];
+    const std::size_t start = h.to - p.literal.size();
+    bool ok = true;
+    for (std::size_t i = 0; i < p.literal.size() && ok; ++i)
+      ok = p.literal[i] == '*' || runs_match(runs[start + i], p.runs[i]);
+    if (!ok) continue;
+    const Span span = text.word_span(start + p.lead, h.to - p.trail);
+    switch (p.role) {
+      case Role::allow: allow_spans_.push_back(span); break;
+      case Role::unless: unless_spans_.emplace_back(p.owner, span); break;
+      case Role::rule: candidates.push_back({p.owner, span}); break;
+    }
+  }
+  for (Hit h : text_hits_) {
+    const RegexPattern& p = pt.regexes[h.id];
+    if (h.from == UINT32_MAX)  // from the plain database: the longest the pattern can be
+      h.from = p.max_width >= h.to ? 0 : h.to - p.max_width;
+    if (h.to <= h.from) continue;
+    const Span span = text.text_span(h.from, h.to);
+    if (p.role == Role::unless) unless_spans_.emplace_back(p.owner, span);
+    else candidates.push_back({p.owner, span});
+  }
+
+  // Second pass: keep what no allowlist entry or `unless` of the same rule covers; score each rule once.
+  const auto& rule_table = rules.rules();
+  std::array<Action, kCategoryCount> overrides{};
+  for (const Candidate& c : candidates) {
+    bool cancelled = false;
+    for (const Span& a : allow_spans_) cancelled = cancelled || contains(a, c.span);
+    for (const auto& [owner, s] : unless_spans_) cancelled = cancelled || (owner == c.rule && overlaps(s, c.span));
+    if (cancelled) continue;
+    const Rule& r = rule_table[c.rule];
+    // Several entries of one rule (a word and its '*' variant, "fuck" and "fuck*") can find the
+    // same text: report it once.
+    bool duplicate = false;
+    for (const Match& m : out.matches)
+      duplicate = duplicate || (m.rule == c.rule && m.span.begin == c.span.begin && m.span.end == c.span.end);
+    if (!duplicate && out.matches.size() < Verdict::kMaxMatches) out.matches.push_back({c.rule, r.category, c.span});
+    if (fired_stamp_[c.rule] == stamp_) continue;
+    fired_stamp_[c.rule] = stamp_;
+    const auto ci = static_cast<std::size_t>(r.category);
+    out.scores[ci] += r.weight;
+    if (r.action && *r.action > overrides[ci]) overrides[ci] = *r.action;
+  }
+
+  const Thresholds& th = rules.thresholds();
+  for (std::size_t c = 0; c < kLabelCount; ++c) {
+    const auto cat = static_cast<Category>(c);
+    Action a = th.decide(cat, out.scores[c]);
+    if (overrides[c] > a) a = overrides[c];
+    out.category_action[c] = a;
+    if (is_breach_action(a)) out.labels = static_cast<std::uint16_t>(out.labels | (1U << c));
+    if (a > out.action) out.action = a;
+  }
+  const auto nr = static_cast<std::size_t>(Category::needs_response);
+  const auto rh = static_cast<std::size_t>(Category::rhetorical);
+  out.rhetorical = out.scores[rh] >= th.signal[rh];
+  // A breach is hidden, not answered; a rhetorical question expects no answer (7.8.1).
+  out.needs_response = out.scores[nr] >= th.signal[nr] && !out.rhetorical && out.labels == 0;
+}
+
+}  // namespace moderatord::classifier

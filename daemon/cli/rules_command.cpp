@@ -1,0 +1,44 @@
+#include "classifier/rule_set.hpp"
+#include "classifier/rule_tests.hpp"
+#include "daemon/cli/commands.hpp"
+
+namespace moderatord::daemon {
+
+using namespace moderatord::classifier;
+
+namespace {
+Result<RuleSetPtr> load(const RulesOptions& options, std::FILE* err) {
+  auto loaded = RuleSet::load(options.rules_dir, {options.cache_dir});
+  if (!loaded) {
+    std::fprintf(err, "%s\nmoderatord: rules in %s are NOT valid (%zu problem%s)\n",
+                 loaded.error().to_string().c_str(), options.rules_dir.c_str(),
+                 loaded.error().diagnostics.size(), loaded.error().diagnostics.size() == 1 ? "" : "s");
+  }
+  return loaded;
+}
+}  // namespace
+
+int rules_check_command(const RulesOptions& options, std::FILE* out, std::FILE* err) {
+  auto loaded = load(options, err);
+  if (!loaded) return 1;
+  const RuleSet& rs = **loaded;
+  std::fprintf(out,
+               "moderatord: rules in %s are valid: %zu rules, %zu word patterns, %zu regexes, %zu allowlist "
+               "entries; version %.12s; %s in %.3f s\n",
+               options.rules_dir.c_str(), rs.rules().size(), rs.patterns().words.size(), rs.patterns().regexes.size(),
+               rs.allowlist_size(), rs.version().c_str(), rs.cache_status().c_str(), rs.build_seconds());
+  return 0;
+}
+
+int rules_test_command(const RulesOptions& options, std::FILE* out, std::FILE* err) {
+  auto loaded = load(options, err);
+  if (!loaded) return 1;
+  Scanner scanner;
+  const auto result = run_rule_tests(**loaded, scanner);
+  for (const auto& f : result.failures) std::fprintf(err, "FAIL %s\n", f.c_str());
+  std::fprintf(out, "moderatord: %zu rule examples, %zu passed, %zu failed\n", result.run,
+               result.run - result.failures.size(), result.failures.size());
+  return result.failures.empty() ? 0 : 1;
+}
+
+}  // namespace moderatord::daemon
