@@ -72,6 +72,23 @@ bool all_ascii(std::string_view s) {
   return (acc & 0x8080808080808080ULL) == 0;
 }
 
+// Cyrillic lower-case letters that evaders use as Latin letters but that UTS #39 does not list as
+// confusable (they look like small capitals or italics of the Latin letter): "реnis" with "п".
+char cyrillic_lookalike(UChar32 c) {
+  switch (c) {
+    case 0x043F: return 'n';  // п
+    case 0x043D: return 'h';  // н
+    case 0x0442: return 't';  // т
+    case 0x043C: return 'm';  // м
+    case 0x043A: return 'k';  // к
+    case 0x0432: return 'b';  // в
+    case 0x0433: return 'r';  // г
+    case 0x0448: return 'w';  // ш
+    case 0x044C: return 'b';  // ь
+    default: return 0;
+  }
+}
+
 std::string to_ascii_if_ascii(const icu::UnicodeString& s) {
   std::string out;
   for (int32_t i = 0; i < s.length(); ++i) {
@@ -155,14 +172,23 @@ const std::string& Normaliser::map_code_point(std::int32_t cp) {
     }
     // Homoglyphs (Cyrillic "а", Greek "ο", Armenian "ս"): the UTS #39 skeleton, but only where it
     // gives plain ASCII letters or digits; other scripts and emoji stay as they are.
-    icu::UnicodeString skeleton;
-    ec = U_ZERO_ERROR;
-    uspoof_getSkeletonUnicodeString(icu_->spoof, 0, icu::UnicodeString(c), skeleton, &ec);
-    std::string ascii = U_SUCCESS(ec) ? to_ascii_if_ascii(skeleton) : std::string();
-    bool alnum = !ascii.empty();
-    for (char a : ascii) alnum = alnum && (is_ascii_letter(static_cast<unsigned char>(a)) ||
-                                           is_digit(static_cast<unsigned char>(a)));
-    if (alnum && u_isalnum(c)) {
+    auto ascii_skeleton = [&](UChar32 x) {
+      icu::UnicodeString skeleton;
+      UErrorCode sec = U_ZERO_ERROR;
+      uspoof_getSkeletonUnicodeString(icu_->spoof, 0, icu::UnicodeString(x), skeleton, &sec);
+      std::string a = U_SUCCESS(sec) ? to_ascii_if_ascii(skeleton) : std::string();
+      for (char ch : a)
+        if (!is_ascii_letter(static_cast<unsigned char>(ch)) && !is_digit(static_cast<unsigned char>(ch))) return std::string();
+      return a;
+    };
+    // The folded letter first ("р" → "p"); then the letter as written, because some capitals are
+    // look-alikes where their lower case is not (Cyrillic "Н" looks like "H", "н" like nothing).
+    std::string ascii = ascii_skeleton(c);
+    if (ascii.empty() && folded.length() == U16_LENGTH(cp)) ascii = ascii_skeleton(cp);
+    if (ascii.empty()) {
+      if (const char l = cyrillic_lookalike(c); l != 0) ascii = std::string(1, l);
+    }
+    if (!ascii.empty() && u_isalnum(c)) {
       out += ascii;
     } else {
       append_utf8(out, c);

@@ -34,7 +34,9 @@ INSTANTIATE_TEST_SUITE_P(
         ViewCase{"you're", " youre "},                     // apostrophes dropped
         ViewCase{"\xef\xbd\x86\xef\xbd\x95\xef\xbd\x83\xef\xbd\x8b", " fuck "},  // full-width
         ViewCase{"f\xe2\x80\x8bu\xe2\x80\x8c" "ck", " fuck "},                  // zero-width chars
-        ViewCase{"\xd1\x80\xd0\xb5\xd0\xbd\xd1\x96s", " penis "},               // Cyrillic homoglyphs
+        ViewCase{"\xd1\x80\xd0\xb5\xd0\xbf\xd1\x96s", " penis "},               // Cyrillic homoglyphs
+        ViewCase{"\xd0\x9d\xd0\x95LL\xd0\x9e", " helo "},                    // Cyrillic capitals
+        ViewCase{"\xce\xbf\xce\xbd", " ov "},                                 // Greek omicron, nu
         ViewCase{"\xf0\x9d\x90\x9f\xf0\x9d\x90\xae\xf0\x9d\x90\x9c\xf0\x9d\x90\xa4", " fuck "},  // math bold
         ViewCase{"f\xc3\xbc" "ck", " fuck "},              // diacritic as disguise
         ViewCase{"", "  "}));

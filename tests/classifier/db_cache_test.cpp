@@ -1,0 +1,99 @@
+#include "classifier/db_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "classifier/rule_set.hpp"
+#include "classifier/scanner.hpp"
+
+namespace moderatord::classifier {
+namespace {
+
+class DbCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    root_ = std::filesystem::temp_directory_path() / ("moderatord-cache-test-" + name);
+    std::filesystem::remove_all(root_);
+    std::filesystem::create_directories(root_ / "rules");
+    std::filesystem::copy(MODERATORD_SOURCE_DIR "/tests/data/rules-basic", root_ / "rules",
+                          std::filesystem::copy_options::recursive);
+    options_.cache_dir = root_ / "cache";
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  std::filesystem::path only_cache_file() {
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(root_ / "cache")) files.push_back(e.path());
+    EXPECT_EQ(files.size(), 1u);
+    return files.empty() ? std::filesystem::path() : files[0];
+  }
+  // The loaded rule set still classifies correctly, whichever way it was built.
+  static void expect_works(const RuleSet& rs) {
+    Scanner s;
+    EXPECT_TRUE(s.classify(rs, "what the fuck").has_label(Category::obscene));
+    EXPECT_TRUE(s.classify(rs, "ring 07700 900123").has_label(Category::personal_data));
+  }
+
+  std::filesystem::path root_;
+  RuleSetOptions options_;
+};
+
+TEST_F(DbCacheTest, SecondLoadComesFromTheCache) {
+  auto first = RuleSet::load(root_ / "rules", options_);
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_EQ((*first)->cache_status(), "compiled (cache: not cached, written)");
+  auto second = RuleSet::load(root_ / "rules", options_);
+  ASSERT_TRUE(second);
+  EXPECT_EQ((*second)->cache_status(), "cache hit");
+  expect_works(**second);
+}
+
+TEST_F(DbCacheTest, ChangedRulesAreRecompiled) {
+  ASSERT_TRUE(RuleSet::load(root_ / "rules", options_));
+  std::ofstream(root_ / "rules" / "allowlists" / "places.txt", std::ios::app) << "Penistone\n";
+  auto again = RuleSet::load(root_ / "rules", options_);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->cache_status().rfind("compiled", 0), 0u);
+}
+
+TEST_F(DbCacheTest, CorruptCacheFileIsRebuilt) {
+  ASSERT_TRUE(RuleSet::load(root_ / "rules", options_));
+  const auto file = only_cache_file();
+  const auto size = std::filesystem::file_size(file);
+  std::filesystem::resize_file(file, size / 2);
+  auto truncated = RuleSet::load(root_ / "rules", options_);
+  ASSERT_TRUE(truncated);
+  EXPECT_NE((*truncated)->cache_status().find("truncated"), std::string::npos) << (*truncated)->cache_status();
+  expect_works(**truncated);
+  EXPECT_EQ(std::filesystem::file_size(file), size);  // rewritten whole
+}
+
+TEST_F(DbCacheTest, DatabaseFromAnotherHyperscanVersionIsRebuilt) {
+  ASSERT_TRUE(RuleSet::load(root_ / "rules", options_));
+  const auto file = only_cache_file();
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  // The first serialised database starts after our 8-byte magic and 8-byte length; its first
+  // bytes are Hyperscan's magic and version, which hs_deserialize_database checks.
+  f.seekp(8 + 8 + 4);
+  const char bogus_version[4] = {0x7f, 0x7f, 0x7f, 0x7f};
+  f.write(bogus_version, 4);
+  f.close();
+  auto again = RuleSet::load(root_ / "rules", options_);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->cache_status().rfind("compiled (cache: ", 0), 0u) << (*again)->cache_status();
+  expect_works(**again);
+}
+
+TEST_F(DbCacheTest, UnwritableCacheOnlyCostsACompile) {
+  options_.cache_dir = "/proc/moderatord-cannot-write-here";
+  auto rs = RuleSet::load(root_ / "rules", options_);
+  ASSERT_TRUE(rs);
+  EXPECT_NE((*rs)->cache_status().find("cannot create"), std::string::npos) << (*rs)->cache_status();
+  expect_works(**rs);
+}
+
+}  // namespace
+}  // namespace moderatord::classifier

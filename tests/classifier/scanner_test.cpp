@@ -1,0 +1,131 @@
+#include "classifier/scanner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace moderatord::classifier {
+namespace {
+
+class ScannerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto loaded = RuleSet::load(MODERATORD_SOURCE_DIR "/tests/data/rules-basic");
+    ASSERT_TRUE(loaded) << loaded.error().to_string();
+    rules_ = *loaded;
+  }
+  static void TearDownTestSuite() { rules_.reset(); }
+
+  Verdict classify(std::string_view text) { return scanner_.classify(*rules_, text); }
+  bool fired(const Verdict& v, std::string_view id) {
+    return std::any_of(v.matches.begin(), v.matches.end(),
+                       [&](const Match& m) { return rules_->rules()[m.rule].id == id; });
+  }
+
+  static inline RuleSetPtr rules_;
+  Scanner scanner_;
+};
+
+TEST_F(ScannerTest, WholeWordAndPrefixEntries) {
+  EXPECT_TRUE(fired(classify("what the fuck"), "t.fuck"));
+  EXPECT_TRUE(fired(classify("fucking hell"), "t.fuck"));  // "fuck*" continues
+  EXPECT_FALSE(fired(classify("unfuckable"), "t.fuck"));   // but does not start mid-word
+  EXPECT_TRUE(fired(classify("nice ass"), "t.ass"));
+  EXPECT_FALSE(fired(classify("a class act and an assessment"), "t.ass"));
+}
+
+TEST_F(ScannerTest, RunLengthsAreExactOrStretched) {
+  EXPECT_TRUE(fired(classify("fuuuuuck"), "t.fuck"));
+  EXPECT_TRUE(fired(classify("asssss"), "t.ass"));
+  EXPECT_FALSE(fired(classify("as you said"), "t.ass"));  // "as" is not "ass"
+  EXPECT_FALSE(fired(classify("woop woop!"), "t.wop"));   // a run of two must be two in the rule
+  EXPECT_TRUE(fired(classify("wooop"), "t.wop"));         // three or more is stretching
+}
+
+TEST_F(ScannerTest, MaskedLettersMatchStarVariants) {
+  EXPECT_TRUE(fired(classify("f*ck this"), "t.fuck"));
+  EXPECT_TRUE(fired(classify("f**k this"), "t.fuck"));
+  EXPECT_TRUE(fired(classify("fu*king"), "t.fuck"));
+}
+
+TEST_F(ScannerTest, AllowlistCancelsMatchesInsideIt) {
+  EXPECT_TRUE(fired(classify("you cunt"), "t.cunt"));
+  const Verdict v = classify("Visiting Scunthorpe and Twatt");
+  EXPECT_FALSE(fired(v, "t.cunt"));
+  EXPECT_EQ(v.labels, 0);
+}
+
+TEST_F(ScannerTest, UnlessCancelsOverlappingMatchesOfItsRuleOnly) {
+  EXPECT_FALSE(fired(classify("I could murder a coffee"), "t.murder"));
+  const Verdict v = classify("I could murder a coffee, and I will murder him");
+  EXPECT_TRUE(fired(v, "t.murder"));  // the second "murder" is not inside the exception
+}
+
+TEST_F(ScannerTest, NegativeWeightsLowerTheScore) {
+  EXPECT_TRUE(classify("I will murder you").has_label(Category::abusive));
+  const Verdict quoted = classify("a man shouted that he would murder me, please act");
+  EXPECT_DOUBLE_EQ(quoted.scores[static_cast<std::size_t>(Category::abusive)], -2.0);
+  EXPECT_FALSE(quoted.has_label(Category::abusive));
+}
+
+TEST_F(ScannerTest, ThresholdsAndRuleActionsDecide) {
+  const Verdict weak = classify("nice ass");  // obscene 1: escalate only, not a label
+  EXPECT_EQ(weak.action, Action::escalate);
+  EXPECT_EQ(weak.labels, 0);
+  const Verdict hide = classify("fuck");
+  EXPECT_EQ(hide.action, Action::hide);
+  EXPECT_TRUE(hide.has_label(Category::obscene));
+  const Verdict report = classify("I will kill you");  // score 5 < report 6, the rule asks for report
+  EXPECT_EQ(report.action, Action::report);
+  EXPECT_TRUE(report.has_label(Category::abusive));
+}
+
+TEST_F(ScannerTest, SpansPointIntoTheOriginalText) {
+  const std::string text = "Oh f\xe2\x80\x8buuuck!";  // zero-width space inside
+  const Verdict v = classify(text);
+  ASSERT_EQ(v.matches.size(), 1u);
+  EXPECT_EQ(text.substr(v.matches[0].span.begin, v.matches[0].span.end - v.matches[0].span.begin),
+            "f\xe2\x80\x8buuuck");
+}
+
+TEST_F(ScannerTest, RegexUnlessAndSpans) {
+  const std::string text = "he lives at 12 Oak Rd, ring 07700 900123";
+  const Verdict v = classify(text);
+  ASSERT_TRUE(fired(v, "t.phone"));
+  EXPECT_EQ(text.substr(v.matches[0].span.begin, v.matches[0].span.end - v.matches[0].span.begin), "07700 900123");
+  EXPECT_FALSE(fired(classify("call the council on 07700 900123"), "t.phone"));
+}
+
+TEST_F(ScannerTest, SignalsAndNeedsResponse) {
+  const Verdict q = classify("When will the potholes on Mill Lane be fixed?");
+  EXPECT_TRUE(q.needs_response);
+  const Verdict breach = classify("When will you fix this fucking road?");
+  EXPECT_FALSE(breach.needs_response);  // hidden, not answered
+  const Verdict rhet = classify("Whats the point? When will they ever listen?");
+  EXPECT_TRUE(rhet.rhetorical);
+  EXPECT_FALSE(rhet.needs_response);
+}
+
+TEST_F(ScannerTest, EmojiAreWords) { EXPECT_TRUE(fired(classify("here you go \xf0\x9f\x96\x95\xf0\x9f\x8f\xbb"), "t.emoji")); }
+
+TEST_F(ScannerTest, InvalidUtf8NeverCrashesAndIsFlagged) {
+  const Verdict v = classify("fuck \xff\xc3 off \xed\xa0\x80");
+  EXPECT_TRUE(v.utf8_repaired);
+  EXPECT_TRUE(fired(v, "t.fuck"));
+  // Invalid bytes are separators: they never join letters into a word.
+  EXPECT_FALSE(fired(classify("fu\xffck"), "t.fuck"));
+}
+
+TEST_F(ScannerTest, ReusedScannerAndVerdictGiveTheSameAnswers) {
+  Verdict v;
+  for (int i = 0; i < 3; ++i) {
+    scanner_.classify(*rules_, "fuck", v);
+    EXPECT_TRUE(v.has_label(Category::obscene));
+    scanner_.classify(*rules_, "lovely park", v);
+    EXPECT_EQ(v.labels, 0);
+    EXPECT_TRUE(v.matches.empty());
+  }
+}
+
+}  // namespace
+}  // namespace moderatord::classifier
