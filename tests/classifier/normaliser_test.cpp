@@ -10,6 +10,8 @@ struct ViewCase {
   const char* words;
 };
 
+void PrintTo(const ViewCase& c, std::ostream* os) { *os << '"' << c.input << '"'; }
+
 class WordViewTest : public ::testing::TestWithParam<ViewCase> {};
 
 TEST_P(WordViewTest, ProducesExpectedWords) {

@@ -1,0 +1,69 @@
+// The acceptance bars on the council dev set (issue 2): the shipped rules must keep any-breach
+// F1 >= 0.90 with no more than 1% of clean comments flagged, and needs_response F1 >= 0.80.
+// Scored exactly as shared/eval/score.py does, so a rule edit cannot degrade them silently.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "classifier/rule_set.hpp"
+#include "classifier/scanner.hpp"
+
+namespace moderatord::classifier {
+namespace {
+
+struct Counts {
+  int tp = 0, fp = 0, fn = 0;
+  double f1() const { return tp == 0 ? 0.0 : 2.0 * tp / (2.0 * tp + fp + fn); }
+  void add(bool gold, bool pred) {
+    tp += gold && pred;
+    fp += pred && !gold;
+    fn += gold && !pred;
+  }
+};
+
+TEST(QualityFloor, CouncilDevSet) {
+  auto rules = RuleSet::load(MODERATORD_SOURCE_DIR "/config/rules", {MODERATORD_TEST_CACHE_DIR});
+  ASSERT_TRUE(rules) << rules.error().to_string();
+  std::ifstream in(MODERATORD_SOURCE_DIR "/tests/data/eval/dev-comments.jsonl");
+  ASSERT_TRUE(in);
+  Scanner scanner;
+  simdjson::dom::parser parser;
+  Counts breach, needs;
+  int clean = 0, clean_flagged = 0, items = 0;
+  std::string line;
+  std::ostringstream misses;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    simdjson::dom::element row = parser.parse(line);
+    const std::string_view text = row["text"];
+    bool gold_breach = false, gold_any = false;
+    for (std::string_view l : row["labels"].get_array()) {
+      gold_any = true;
+      gold_breach = gold_breach || l != "personal_data";
+    }
+    const Verdict v = scanner.classify(**rules, text);
+    const bool pred_breach = (v.labels & ~(1U << static_cast<unsigned>(Category::personal_data))) != 0;
+    breach.add(gold_breach, pred_breach);
+    if (!gold_any) {
+      ++clean;
+      if (v.labels != 0) {
+        ++clean_flagged;
+        misses << "  clean but flagged: " << text << '\n';
+      }
+    }
+    needs.add(bool(row["needs_response"]), v.needs_response);
+    ++items;
+  }
+  ASSERT_GT(items, 300);
+  const double fpr = static_cast<double>(clean_flagged) / clean;
+  std::printf("dev set: breach F1 %.3f, clean flagged %d/%d (%.2f%%), needs_response F1 %.3f\n", breach.f1(),
+              clean_flagged, clean, 100 * fpr, needs.f1());
+  EXPECT_GE(breach.f1(), 0.90);
+  EXPECT_LE(fpr, 0.01) << misses.str();
+  EXPECT_GE(needs.f1(), 0.80);
+}
+
+}  // namespace
+}  // namespace moderatord::classifier
