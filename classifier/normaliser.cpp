@@ -319,7 +319,7 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
   }
   // The leading and trailing spaces make every word boundary a space, so that whole-word rules are
   // plain literals (" word ") for Hyperscan, with no \b to check.
-  const Span end_span = map(view.empty() ? 0 : view.size() - 1);
+  const Span end_span = view.empty() ? Span{} : map(view.size() - 1);
   out.words_ += ' ';
   out.word_begin_.push_back(end_span.end);
   out.word_end_.push_back(end_span.end);
