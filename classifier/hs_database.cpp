@@ -17,6 +17,33 @@ Diagnostic describe(const RuleSource& source, Role role, std::uint32_t owner, co
   return {r.file, r.line, r.id, "pattern '" + pattern + "': " + message};
 }
 
+// Start-of-match tracking for wide bounded gaps (".{0,40}", "\W{0,3}" inside alternations) or
+// repeated groups ("(...){0,4}") makes Hyperscan's compile slow or fail with "Pattern is too large"
+// (seen: 0.7 s a retry with 240 regexes). Such patterns go straight to the plain database.
+bool prefer_plain(std::string_view re) {
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    if (re[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (re[i] != '{') continue;
+    if (i > 0 && re[i - 1] == ')') return true;
+    const std::size_t close = re.find('}', i);
+    if (close == std::string_view::npos) return false;
+    const std::string_view inside = re.substr(i + 1, close - i - 1);
+    const std::size_t comma = inside.find(',');
+    const std::string_view upper = comma == std::string_view::npos ? inside : inside.substr(comma + 1);
+    if (upper.empty()) return true;  // {n,}: unbounded
+    int value = 0;
+    for (char c : upper) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+    }
+    if (value >= 8) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<Diagnostic> check_regexes(PatternTable& patterns, const RuleSource& source) {
@@ -71,7 +98,8 @@ Result<Databases> compile_databases(const PatternTable& patterns, const RuleSour
   // Regexes: all with start-of-match tracking first; a pattern Hyperscan cannot track the start
   // of moves to the plain database, and the compile is retried.
   std::vector<std::size_t> som, plain;
-  for (std::size_t i = 0; i < patterns.regexes.size(); ++i) som.push_back(i);
+  for (std::size_t i = 0; i < patterns.regexes.size(); ++i)
+    (prefer_plain(patterns.regexes[i].regex) ? plain : som).push_back(i);
   auto compile = [&](const std::vector<std::size_t>& which, unsigned flag, DatabasePtr& into,
                      std::size_t& failed) -> std::string {
     if (which.empty()) return {};
