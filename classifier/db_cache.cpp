@@ -10,7 +10,7 @@ namespace moderatord::classifier {
 namespace {
 
 // Bump when the pattern expansion or compile flags change meaning, so old caches are not reused.
-constexpr const char* kEngineFormat = "moderatord-hsdb-4";
+constexpr const char* kEngineFormat = "moderatord-hsdb-5";
 constexpr char kMagic[8] = {'M', 'O', 'D', 'H', 'S', 'D', 'B', '1'};
 
 std::string hex_sha256(const std::string& data) {
@@ -71,12 +71,15 @@ bool get_blob(const std::string& in, std::size_t& pos, DatabasePtr& db, std::str
 
 }  // namespace
 
-std::string cache_key(const std::string& content_hash) {
+std::string cache_key(const PatternTable& patterns) {
   hs_platform_info_t plat{};
   hs_populate_platform(&plat);
   std::ostringstream k;
-  k << kEngineFormat << '|' << content_hash << '|' << hs_version() << '|' << plat.tune << '|'
-    << plat.cpu_features;
+  k << kEngineFormat << '|' << hs_version() << '|' << plat.tune << '|' << plat.cpu_features << '|'
+    << kRegexFlags << '\n';
+  // Ids are positions, so order matters and is part of what is hashed.
+  for (const auto& w : patterns.words) k << 'w' << w.literal.size() << ':' << w.literal << '\n';
+  for (const auto& r : patterns.regexes) k << 'r' << r.regex.size() << ':' << r.regex << '\n';
   return hex_sha256(k.str());
 }
 
@@ -95,8 +98,7 @@ std::optional<Databases> load_cached(const std::filesystem::path& dir, const std
   }
   std::size_t pos = sizeof kMagic;
   Databases dbs;
-  if (!get_blob(data, pos, dbs.words, why) || !get_blob(data, pos, dbs.text, why) ||
-      !get_blob(data, pos, dbs.text_plain, why)) return std::nullopt;
+  if (!get_blob(data, pos, dbs.words, why) || !get_blob(data, pos, dbs.text, why)) return std::nullopt;
   if (pos != data.size()) {
     why = "trailing bytes";
     return std::nullopt;
@@ -109,7 +111,6 @@ std::string store_cached(const std::filesystem::path& dir, const std::string& ke
   std::string data(kMagic, sizeof kMagic);
   put_blob(data, dbs.words.get(), why);
   put_blob(data, dbs.text.get(), why);
-  put_blob(data, dbs.text_plain.get(), why);
   if (!why.empty()) return why;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -23,15 +23,17 @@ using ScratchPtr = std::unique_ptr<hs_scratch_t, ScratchDeleter>;
 // The two compiled databases of a rule set; either may be null when it has no patterns.
 struct Databases {
   DatabasePtr words;  // literal set on the word view
-  DatabasePtr text;   // regexes on the text view (caseless, leftmost start of match)
-  // Regexes Hyperscan cannot track the start of ("Pattern is too large" with SOM, e.g. wide
-  // bounded repeats): matched without it; their start is estimated from the pattern's maximum width.
-  DatabasePtr text_plain;
+  // Every regex in prefilter mode on the text view: a hit means "may match", confirmed (with exact
+  // offsets) by the pattern's RE2 in the scanner. Rspamd and Suricata use Hyperscan this way:
+  // prefiltering turns wide bounded repeats (".{0,40}") into cheap automata, and start-of-match
+  // tracking, which cost 10x the scan time of some rules, is not needed.
+  DatabasePtr text;
 };
 
 // Compiles both databases (block mode). Blocking and CPU-heavy: never call on an I/O thread.
-// Checks every regex on its own (so that all bad patterns are reported, not just the first) and
-// fills in each one's max_width. Cheap; runs whether or not the databases come from the cache.
+// Compiles every regex with RE2 (the confirming engine) and checks it with Hyperscan, each on its
+// own so that all bad patterns are reported, not just the first. Cheap; runs whether or not the
+// databases come from the cache.
 std::vector<Diagnostic> check_regexes(PatternTable& patterns, const RuleSource& source);
 
 // Compiles the databases (block mode). Blocking and CPU-heavy: never call on an I/O thread.
@@ -39,7 +41,7 @@ std::vector<Diagnostic> check_regexes(PatternTable& patterns, const RuleSource& 
 Result<Databases> compile_databases(const PatternTable& patterns, const RuleSource& source);
 
 // Flags the text-view regexes are compiled with (part of the cache key through the format version).
-inline constexpr unsigned kRegexFlags = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
-inline constexpr unsigned kPlainRegexFlags = HS_FLAG_CASELESS;
+// SINGLEMATCH: one "may match" per pattern is all the scanner needs; RE2 finds every match.
+inline constexpr unsigned kRegexFlags = HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH;
 
 }  // namespace moderatord::classifier

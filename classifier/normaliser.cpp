@@ -259,7 +259,7 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
   auto close_token = [&](int32_t end) {
     if (token_begin >= 0) {
       tokens_.push_back({static_cast<std::uint32_t>(token_begin), static_cast<std::uint32_t>(end), gap,
-                         gap_newline, false});
+                         static_cast<std::uint32_t>(token_begin) - gap, gap_newline, false});
       gap = 0;
       gap_newline = false;
       token_begin = -1;
@@ -291,30 +291,46 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
       continue;
     }
     // An emoji or other symbol: a word of its own, so rules can name it ("🖕").
-    tokens_.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(i), gap, gap_newline, true});
+    tokens_.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(i), gap,
+                       static_cast<std::uint32_t>(begin) - gap, gap_newline, true});
     gap = 0;
     gap_newline = false;
   }
   close_token(n);
 
   // Pass 2: emit words, joining runs of three or more single letters split by short separators.
+  // Every gap inside a run must be the same as its first ("f.u.c.k", "f u c k"): a different gap
+  // ends the run, so "what a p.r.a.t" is "a" + "prat" and a double space between spaced-out words
+  // ("p a t h e t i c  l i t t l e") is a word break.
   out.words_.clear();
   out.word_begin_.clear();
   out.word_end_.clear();
   out.runs_.clear();
   auto is_single = [&](const RawToken& t) { return !t.standalone && t.end - t.begin == 1; };
+  auto same_gap = [&](const RawToken& a, const RawToken& b) {
+    return a.gap == b.gap && view.compare(a.gap_begin, a.gap, view.substr(b.gap_begin, b.gap)) == 0;
+  };
   for (std::size_t k = 0; k < tokens_.size();) {
     std::size_t last = k;
     if (is_single(tokens_[k])) {
       bool any_letter = is_ascii_letter(s[tokens_[k].begin]);
       while (last + 1 < tokens_.size() && is_single(tokens_[last + 1]) && tokens_[last + 1].gap <= 3 &&
-             !tokens_[last + 1].gap_newline) {
+             !tokens_[last + 1].gap_newline && (last == k || same_gap(tokens_[k + 1], tokens_[last + 1]))) {
         ++last;
         any_letter = any_letter || is_ascii_letter(s[tokens_[last].begin]);
       }
       if (last - k + 1 < 3 || !any_letter) last = k;
     }
     emit_token(view, map, k, last, out);
+    // "you are a t w a t": the article may belong to the run or not, so a run that starts with
+    // "a" or "i" is also read without it (" atwat a twat "), both mapped to the same bytes.
+    if (last - k + 1 >= 4) {
+      const unsigned char first = s[tokens_[k].begin] | 0x20;
+      if (first == 'a' || first == 'i') {
+        emit_token(view, map, k, k, out);
+        emit_token(view, map, k + 1, last, out);
+      }
+    }
     k = last + 1;
   }
   // The leading and trailing spaces make every word boundary a space, so that whole-word rules are

@@ -68,6 +68,7 @@ class Normaliser {
   struct RawToken {
     std::uint32_t begin, end;  // in the text view
     std::uint32_t gap;         // separator bytes before it
+    std::uint32_t gap_begin;   // where those separator bytes start in the text view
     bool gap_newline;
     bool standalone;           // an emoji or symbol: its own word, never joined
   };

@@ -79,6 +79,18 @@ void add_word(PatternTable& table, std::string_view entry, std::uint32_t owner, 
   }
 }
 
+// The text view has no invisible characters (zero-width, variation selectors, soft hyphens), so a
+// regex written with one ("❄️" is U+2744 U+FE0F) must not require it either.
+std::string strip_invisible(std::string_view re) {
+  static constexpr std::string_view kInvisible[] = {
+      "\xEF\xB8\x8F", "\xEF\xB8\x8E", "\xE2\x80\x8B", "\xE2\x80\x8C", "\xE2\x80\x8D",
+      "\xE2\x81\xA0", "\xEF\xBB\xBF", "\xC2\xAD"};
+  std::string out(re);
+  for (auto inv : kInvisible)
+    for (auto pos = out.find(inv); pos != std::string::npos; pos = out.find(inv, pos)) out.erase(pos, inv.size());
+  return out;
+}
+
 }  // namespace
 
 Result<PatternTable> build_patterns(const RuleSource& source, Normaliser& normaliser) {
@@ -86,10 +98,14 @@ Result<PatternTable> build_patterns(const RuleSource& source, Normaliser& normal
   std::vector<Diagnostic> errors;
   for (std::uint32_t i = 0; i < source.rules.size(); ++i) {
     const Rule& r = source.rules[i];
-    for (const auto& w : r.words) add_word(table, w, i, Role::rule, true, normaliser, errors, r.file, r.line, r.id);
+    // Masked-letter variants ("f*ck") only for breach words: a signal word like "cant" would
+    // otherwise read "c*nt" as a complaint.
+    const bool variants = r.category != Category::needs_response && r.category != Category::rhetorical &&
+                          r.category != Category::personal_data;
+    for (const auto& w : r.words) add_word(table, w, i, Role::rule, variants, normaliser, errors, r.file, r.line, r.id);
     for (const auto& w : r.unless) add_word(table, w, i, Role::unless, false, normaliser, errors, r.file, r.line, r.id);
-    for (const auto& re : r.regexes) table.regexes.push_back({re, i, Role::rule});
-    for (const auto& re : r.unless_regexes) table.regexes.push_back({re, i, Role::unless});
+    for (const auto& re : r.regexes) table.regexes.push_back({strip_invisible(re), i, Role::rule, nullptr});
+    for (const auto& re : r.unless_regexes) table.regexes.push_back({strip_invisible(re), i, Role::unless, nullptr});
   }
   for (std::uint32_t i = 0; i < source.allow.size(); ++i) {
     const AllowEntry& a = source.allow[i];

@@ -2,12 +2,17 @@
 // Rules expanded into the literals and regexes that Hyperscan compiles. A Hyperscan match id is the
 // index of its pattern in these tables, so the match callback only records (id, offsets).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "classifier/error.hpp"
 #include "classifier/normaliser.hpp"
 #include "classifier/rule.hpp"
+
+namespace re2 {
+class RE2;
+}
 
 namespace moderatord::classifier {
 
@@ -32,7 +37,7 @@ struct RegexPattern {
   std::string regex;
   std::uint32_t owner = 0;
   Role role = Role::rule;
-  std::uint32_t max_width = 0;  // from hs_expression_info; UINT32_MAX when unbounded (set at compile)
+  std::shared_ptr<const re2::RE2> re2;  // confirms Hyperscan's prefilter hits (set by check_regexes)
 };
 
 struct PatternTable {

@@ -28,7 +28,7 @@ Result<RuleSetPtr> RuleSet::build(RuleSource&& source, const RuleSetOptions& opt
   const bool cacheable = options.cache_dir && !rs->source_.content_hash.empty();
   std::string key, why;
   if (cacheable) {
-    key = cache_key(rs->source_.content_hash);
+    key = cache_key(rs->patterns_);
     if (auto cached = load_cached(*options.cache_dir, key, why)) {
       rs->dbs_ = std::move(*cached);
       rs->cache_status_ = "cache hit";

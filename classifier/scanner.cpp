@@ -1,5 +1,7 @@
 #include "classifier/scanner.hpp"
 
+#include <re2/re2.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -11,22 +13,14 @@ int on_word_match(unsigned id, unsigned long long, unsigned long long to, unsign
   return 0;
 }
 
-int on_text_match(unsigned id, unsigned long long from, unsigned long long to, unsigned, void* ctx) {
-  auto& hits = *static_cast<std::vector<Scanner::Hit>*>(ctx);
-  // A regex with a variable tail reports each end it reaches from the same start: keep the longest.
-  if (!hits.empty() && hits.back().id == id && hits.back().from == from) {
-    hits.back().to = static_cast<std::uint32_t>(to);
-    return 0;
-  }
-  hits.push_back({id, static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to)});
+int on_text_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
+  // Prefilter mode with SINGLEMATCH: at most one "may match" per pattern; RE2 confirms it.
+  static_cast<std::vector<Scanner::Hit>*>(ctx)->push_back({id, 0, static_cast<std::uint32_t>(to)});
   return 0;
 }
 
-int on_plain_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
-  // No start of match from this database: marked here, estimated in score().
-  static_cast<std::vector<Scanner::Hit>*>(ctx)->push_back({id, UINT32_MAX, static_cast<std::uint32_t>(to)});
-  return 0;
-}
+// Matches of one regex a comment may hold that we record (the rule counts once anyway).
+constexpr int kMaxRegexMatches = 8;
 
 [[noreturn]] void scan_failed(hs_error_t err) {
   // The databases were compiled and validated and the scratch allocated for them: a scan error is
@@ -47,8 +41,7 @@ Scanner::Scanner() {
 
 void Scanner::prepare(const RuleSet& rules) {
   if (prepared_for_ == &rules) return;
-  for (const hs_database_t* db :
-       {rules.databases().words.get(), rules.databases().text.get(), rules.databases().text_plain.get()}) {
+  for (const hs_database_t* db : {rules.databases().words.get(), rules.databases().text.get()}) {
     if (db == nullptr) continue;
     hs_scratch_t* raw = scratch_.release();
     if (hs_alloc_scratch(db, &raw) != HS_SUCCESS) {
@@ -86,13 +79,6 @@ void Scanner::scan(const RuleSet& rules, const NormalisedText& text, Verdict& ou
         err != HS_SUCCESS)
       scan_failed(err);
   }
-  if (dbs.text_plain && !text.text().empty()) {
-    const auto t = text.text();
-    if (auto err = hs_scan(dbs.text_plain.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch_.get(),
-                           on_plain_match, &text_hits_);
-        err != HS_SUCCESS)
-      scan_failed(err);
-  }
   score(rules, text, out);
 }
 
@@ -126,19 +112,28 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
       case Role::rule: candidates.push_back({p.owner, span}); break;
     }
   }
-  for (Hit h : text_hits_) {
+  for (const Hit& h : text_hits_) {
     const RegexPattern& p = pt.regexes[h.id];
-    if (h.from == UINT32_MAX)  // from the plain database: the longest the pattern can be
-      h.from = p.max_width >= h.to ? 0 : h.to - p.max_width;
-    if (h.to <= h.from) continue;
-    const Span span = text.text_span(h.from, h.to);
-    if (p.role == Role::unless) unless_spans_.emplace_back(p.owner, span);
-    else candidates.push_back({p.owner, span});
+    const std::string_view t = text.text();
+    re2::StringPiece m;
+    std::size_t pos = 0;
+    for (int n = 0; n < kMaxRegexMatches && pos < t.size() &&
+                    p.re2->Match(re2::StringPiece(t.data(), t.size()), pos, t.size(), RE2::UNANCHORED, &m, 1);
+         ++n) {
+      const auto from = static_cast<std::size_t>(m.data() - t.data());
+      const std::size_t to = from + m.size();
+      if (to > from) {
+        const Span span = text.text_span(from, to);
+        if (p.role == Role::unless) unless_spans_.emplace_back(p.owner, span);
+        else candidates.push_back({p.owner, span});
+      }
+      pos = to > from ? to : from + 1;
+    }
   }
 
   // Second pass: keep what no allowlist entry or `unless` of the same rule covers; score each rule once.
   const auto& rule_table = rules.rules();
-  std::array<Action, kCategoryCount> overrides{};
+  auto& overrides = out.rule_floor;
   for (const Candidate& c : candidates) {
     bool cancelled = false;
     for (const Span& a : allow_spans_) cancelled = cancelled || contains(a, c.span);

@@ -18,6 +18,7 @@ struct Match {
 struct Verdict {
   std::array<double, kCategoryCount> scores{};          // sum of the weights of the rules that fired
   std::array<Action, kCategoryCount> category_action{};  // what each category's score asks for
+  std::array<Action, kCategoryCount> rule_floor{};       // the strongest `action` of a fired rule
   std::uint16_t labels = 0;                              // bit per Category reaching hide or stronger
   Action action = Action::none;                          // the strongest over categories and rules
   bool needs_response = false;  // a reply is due (7.7.2): signal set, no breach, not rhetorical
@@ -30,6 +31,7 @@ struct Verdict {
   void clear() noexcept {
     scores.fill(0);
     category_action.fill(Action::none);
+    rule_floor.fill(Action::none);
     labels = 0;
     action = Action::none;
     needs_response = rhetorical = utf8_repaired = false;

@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "daemon/app.hpp"
 #include "daemon/cli/commands.hpp"
+#include "daemon/cli/store_commands.hpp"
 
 namespace {
 
@@ -48,13 +50,63 @@ int main(int argc, char** argv) {
   auto* test = rules->add_subcommand("test", "run every rule's [[rule.test]] examples (exit 0 when all pass)");
   add_rules_options(test);
 
+  RunOptions run_opts;
+  std::string state_dir;
+  auto* run = app.add_subcommand("run", "run the daemon (under systemd: Type=notify; SIGHUP reloads, SIGTERM stops)");
+  run->add_option("--config", run_opts.config, "moderatord.toml")->required()->check(CLI::ExistingFile);
+  run->add_option("--state-dir", state_dir, "override daemon.state_dir (database, maildir, action logs)");
+  run->add_flag("--check-config", run_opts.check_only,
+                "load the config, rules and connectors, bind nothing, exit 0 when all is valid");
+
+  DatabaseOptions db_opts;
+  std::string db_path;
+  auto add_db_options = [&](CLI::App* cmd) {
+    cmd->add_option("--config", db_opts.config, "moderatord.toml (to find the database)")
+        ->check(CLI::ExistingFile)
+        ->default_str("/etc/moderatord/moderatord.toml");
+    cmd->add_option("--state-dir", state_dir, "override daemon.state_dir");
+    cmd->add_option("--database", db_path, "the database file (instead of --config)");
+  };
+  db_opts.config = "/etc/moderatord/moderatord.toml";
+  auto* status = app.add_subcommand("status", "counts, outbox backlog, dead letters, last activity per account");
+  add_db_options(status);
+  status->add_flag("--json", db_opts.json, "machine-readable output");
+  auto* outbox = app.add_subcommand("outbox", "list or retry outbox actions (platform actions and emails)");
+  outbox->require_subcommand(1);
+  auto* outbox_list = outbox->add_subcommand("list", "list outbox rows, newest first");
+  add_db_options(outbox_list);
+  std::string state_filter = "all";
+  int limit = 50;
+  outbox_list->add_option("--state", state_filter, "all, pending, in_flight, done or dead")->default_str("all");
+  outbox_list->add_option("--limit", limit, "rows to show")->default_str("50");
+  auto* outbox_retry = outbox->add_subcommand("retry", "retry a dead (or waiting) outbox row now");
+  add_db_options(outbox_retry);
+  std::int64_t row_id = 0;
+  outbox_retry->add_option("ID", row_id, "outbox row id")->required();
+  auto* comments = app.add_subcommand("comments", "inspect stored comments");
+  comments->require_subcommand(1);
+  auto* comments_show = comments->add_subcommand("show", "a comment, its verdict, decision, actions and audit trail");
+  add_db_options(comments_show);
+  std::int64_t comment_id = 0;
+  comments_show->add_option("ID", comment_id, "comment id (as in `outbox list` or the escalation email)")->required();
+
   CLI11_PARSE(app, argc, argv);
+  if (!state_dir.empty()) {
+    run_opts.state_dir = state_dir;
+    db_opts.state_dir = state_dir;
+  }
+  if (!db_path.empty()) db_opts.database = db_path;
   if (!no_cache) opts.cache_dir = cache_dir.empty() ? default_cache_dir() : std::filesystem::path(cache_dir);
 
   try {
     if (*classify) return classify_command(opts, stdin, stdout, stderr);
     if (*check) return rules_check_command(opts, stdout, stderr);
     if (*test) return rules_test_command(opts, stdout, stderr);
+    if (*run) return run_daemon(run_opts);
+    if (*status) return status_command(db_opts, stdout, stderr);
+    if (*outbox_list) return outbox_list_command(db_opts, state_filter, limit, stdout, stderr);
+    if (*outbox_retry) return outbox_retry_command(db_opts, row_id, stdout, stderr);
+    if (*comments_show) return comments_show_command(db_opts, comment_id, stdout, stderr);
   } catch (const std::exception& e) {
     std::cerr << "moderatord: " << e.what() << '\n';
     return 1;

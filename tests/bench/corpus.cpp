@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <random>
-#include <span>
 #include <string_view>
 
 namespace moderatord::bench {

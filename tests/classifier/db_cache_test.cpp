@@ -97,3 +97,23 @@ TEST_F(DbCacheTest, UnwritableCacheOnlyCostsACompile) {
 
 }  // namespace
 }  // namespace moderatord::classifier
+
+namespace moderatord::classifier {
+namespace {
+
+// The key follows what is compiled, not the rule files: an engine change that expands the same
+// words differently (pattern ids move) must never reuse a stale database.
+TEST(CacheKey, FollowsTheCompiledPatterns) {
+  PatternTable a;
+  a.words.push_back({" fuck ", {1, 1, 1, 1, 1, 1}, 0, Role::rule, 1, 1});
+  PatternTable b = a;
+  b.words.push_back({" f*ck ", {1, 1, 1, 1, 1, 1}, 0, Role::rule, 1, 1});
+  PatternTable c = a;
+  c.regexes.push_back({"x+y", 0, Role::rule, nullptr});
+  EXPECT_EQ(cache_key(a), cache_key(a));
+  EXPECT_NE(cache_key(a), cache_key(b));
+  EXPECT_NE(cache_key(a), cache_key(c));
+}
+
+}  // namespace
+}  // namespace moderatord::classifier

@@ -28,6 +28,9 @@ INSTANTIATE_TEST_SUITE_P(
         ViewCase{"fuuuuck", " fuck "},                     // stretched (run kept aside)
         ViewCase{"f u c k off", " fuck of "},              // spaced letters joined
         ViewCase{"f.u.c.k", " fuck "},                     // split by punctuation
+        ViewCase{"what a p.r.a.t", " what a prat "},       // a different gap ends the run
+        ViewCase{"you are a t w a t", " you are atwat a twat "},  // the article read both ways
+        ViewCase{"p a t h e t i c  l i t t l e", " pathetic litle "},  // double space: word break
         ViewCase{"sh1t", " shit "},                        // leet inside a mixed word
         ViewCase{"a$$", " as "},                           // $$ -> ss squeezed (run 2)
         ViewCase{"b!tch!", " bitch "},                     // ! inside is i, trailing ! is punctuation

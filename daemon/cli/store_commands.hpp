@@ -1,0 +1,24 @@
+#pragma once
+// Commands that read (or, for `outbox retry`, touch) the daemon's database directly. They open
+// their own connection; SQLite's WAL lets them run beside the daemon.
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace moderatord::daemon {
+
+struct DatabaseOptions {
+  std::filesystem::path config;                     // to find daemon.database
+  std::optional<std::filesystem::path> state_dir;   // as for `run`
+  std::optional<std::filesystem::path> database;    // overrides both
+  bool json = false;                                // machine-readable output
+};
+
+int status_command(const DatabaseOptions& o, std::FILE* out, std::FILE* err);
+int outbox_list_command(const DatabaseOptions& o, const std::string& state, int limit, std::FILE* out, std::FILE* err);
+int outbox_retry_command(const DatabaseOptions& o, std::int64_t id, std::FILE* out, std::FILE* err);
+int comments_show_command(const DatabaseOptions& o, std::int64_t id, std::FILE* out, std::FILE* err);
+
+}  // namespace moderatord::daemon

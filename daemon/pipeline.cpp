@@ -1,0 +1,161 @@
+#include "daemon/pipeline.hpp"
+
+#include <chrono>
+
+#include "classifier/scanner.hpp"
+#include "daemon/cli/json_writer.hpp"
+#include "daemon/store_call.hpp"
+
+namespace moderatord::daemon {
+namespace {
+
+using classifier::Category;
+
+std::string labels_csv(std::uint16_t labels) {
+  std::string out;
+  for (std::size_t c = 0; c < classifier::kLabelCount; ++c) {
+    if (!((labels >> c) & 1U)) continue;
+    if (!out.empty()) out += ',';
+    out += classifier::to_string(static_cast<Category>(c));
+  }
+  return out;
+}
+
+std::string scores_json(const classifier::Verdict& v) {
+  std::string out = "{";
+  for (std::size_t c = 0; c < classifier::kCategoryCount; ++c) {
+    if (v.scores[c] == 0) continue;
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += classifier::to_string(static_cast<Category>(c));
+    out += "\":";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v.scores[c]);
+    out += buf;
+  }
+  return out + "}";
+}
+
+std::string matches_json(const classifier::Verdict& v, const classifier::RuleSet& rules) {
+  std::string out = "[";
+  for (const auto& m : v.matches) {
+    if (out.size() > 1) out += ',';
+    out += "{\"rule\":";
+    append_json_string(out, rules.rules()[m.rule].id);
+    out += ",\"category\":\"";
+    out += classifier::to_string(m.category);
+    out += "\",\"start\":" + std::to_string(m.span.begin) + ",\"end\":" + std::to_string(m.span.end) + "}";
+  }
+  return out + "]";
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string escalation_payload(std::int64_t comment_id, const model::Comment& c, const classifier::RuleSet& rules,
+                               const classifier::Verdict& v, const policy::Decision& d) {
+  std::string p = "{\"comment_id\":" + std::to_string(comment_id) + ",\"account\":";
+  append_json_string(p, c.account);
+  p += ",\"platform\":";
+  append_json_string(p, c.platform);
+  p += ",\"platform_id\":";
+  append_json_string(p, c.platform_id);
+  p += ",\"url\":";
+  append_json_string(p, c.url);
+  p += ",\"author\":";
+  append_json_string(p, c.author_name.empty() ? c.author_id : c.author_name);
+  p += ",\"kind\":\"" + std::string(model::to_string(c.kind)) + "\",\"text\":";
+  append_json_string(p, c.text);
+  p += ",\"labels\":\"" + labels_csv(d.labels) + "\",\"action\":\"" + std::string(classifier::to_string(d.action)) +
+       "\",\"reason\":";
+  append_json_string(p, d.reason);
+  p += ",\"scores\":" + scores_json(v) + ",\"matches\":" + matches_json(v, rules) + ",\"steps\":[";
+  bool first = true;
+  for (const auto& s : d.steps) {
+    if (!s.on_platform) continue;
+    if (!first) p += ',';
+    first = false;
+    p += "\"" + std::string(model::to_string(s.kind)) + "\"";
+  }
+  return p + "]}";
+}
+
+Pipeline::Pipeline(store::StoreWriter& writer, const RuntimeHolder& runtime, Metrics& metrics,
+                   std::function<void()> on_actions)
+    : writer_(writer), runtime_(runtime), metrics_(metrics), on_actions_(std::move(on_actions)) {}
+
+boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vector<model::Comment> comments) {
+  // One snapshot for the whole delivery: a reload never changes rules in the middle of it.
+  RuntimePtr rt = runtime_.get();
+  Metrics* metrics = &metrics_;
+  auto job = [rt, metrics, comments = std::move(comments)](store::Store& s) -> store::Result<IngestSummary> {
+        // The store thread's own scanner: Hyperscan scratch is per thread.
+        thread_local classifier::Scanner scanner;
+        classifier::Verdict verdict;
+        IngestSummary summary;
+        const std::int64_t now = now_ms();
+        for (const auto& c : comments) {
+          auto ingested = s.ingest_comment(c, now);
+          if (!ingested) return ingested.error();
+          const char* change = ingested->change == store::Change::inserted  ? "new"
+                               : ingested->change == store::Change::updated ? "edited"
+                                                                            : "repeated";
+          metrics->add("moderatord_comments_total", "platform=\"" + c.platform + "\",change=\"" + change + "\"");
+          if (ingested->change == store::Change::unchanged) {
+            ++summary.unchanged;
+            continue;
+          }
+          ++(ingested->change == store::Change::inserted ? summary.inserted : summary.updated);
+          const auto account = rt->accounts.find(c.account);
+          if (account == rt->accounts.end())
+            return store::StoreError{0, "comment for unknown account '" + c.account + "'"};
+          const auto t0 = std::chrono::steady_clock::now();
+          scanner.classify(*rt->rules, c.text, verdict);
+          metrics->observe_classification(std::chrono::steady_clock::now() - t0);
+          const policy::Decision d = policy::decide(verdict, rt->rules->thresholds(), account->second.policy,
+                                                    account->second.capabilities, c.kind);
+          store::DecisionRecord rec;
+          rec.comment_id = ingested->comment_id;
+          rec.verdict.rule_set_version = rt->rules->version();
+          rec.verdict.labels = labels_csv(verdict.labels);
+          rec.verdict.action = std::string(classifier::to_string(verdict.action));
+          rec.verdict.needs_response = verdict.needs_response;
+          rec.verdict.rhetorical = verdict.rhetorical;
+          rec.verdict.scores_json = scores_json(verdict);
+          rec.verdict.matches_json = matches_json(verdict, *rt->rules);
+          rec.decided_action = std::string(classifier::to_string(d.action));
+          rec.reason = d.reason;
+          for (const auto& step : d.steps) {
+            store::PlannedAction a;
+            a.kind = step.kind;
+            if (step.on_platform) {
+              a.executor = c.account;
+              a.payload_json = "{\"platform_id\":";
+              append_json_string(a.payload_json, c.platform_id);
+              a.payload_json += "}";
+            } else {
+              a.executor = "mail";
+              a.payload_json = escalation_payload(ingested->comment_id, c, *rt->rules, verdict, d);
+            }
+            rec.actions.push_back(std::move(a));
+          }
+          if (auto r = s.record_decision(rec, now); !r) return r.error();
+          summary.actions += rec.actions.size();
+          for (std::size_t cat = 0; cat < classifier::kLabelCount; ++cat)
+            if ((d.labels >> cat) & 1U)
+              metrics->add("moderatord_verdicts_total",
+                           "category=\"" + std::string(classifier::to_string(static_cast<Category>(cat))) + "\"");
+          metrics->add("moderatord_decisions_total", "action=\"" + rec.decided_action + "\"");
+        }
+        return summary;
+      };
+  auto result = co_await store_call<IngestSummary>(writer_, std::move(job));
+  if (!result) metrics_.add("moderatord_store_errors_total", "");
+  if (result && result->actions > 0 && on_actions_) on_actions_();
+  co_return result;
+}
+
+}  // namespace moderatord::daemon
