@@ -36,7 +36,7 @@ bool plain_word(const std::string& s) {
 
 void add_word(PatternTable& table, std::string_view entry, std::uint32_t owner, Role role, bool variants,
               Normaliser& normaliser, std::vector<Diagnostic>& errors, const std::string& file, int line,
-              const std::string& rule_id) {
+              const std::string& rule_id, std::uint16_t near = 0) {
   std::string_view e = entry;
   const bool prefix_wild = !e.empty() && e.front() == '*';
   if (prefix_wild) e.remove_prefix(1);
@@ -51,6 +51,7 @@ void add_word(PatternTable& table, std::string_view entry, std::uint32_t owner, 
     WordPattern p;
     p.owner = owner;
     p.role = role;
+    p.near = near;
     p.lead = prefix_wild ? 0 : 1;
     p.trail = suffix_wild ? 0 : 1;
     if (p.lead) p.literal += ' ';
@@ -104,6 +105,13 @@ Result<PatternTable> build_patterns(const RuleSource& source, Normaliser& normal
                           r.category != Category::personal_data;
     for (const auto& w : r.words) add_word(table, w, i, Role::rule, variants, normaliser, errors, r.file, r.line, r.id);
     for (const auto& w : r.unless) add_word(table, w, i, Role::unless, false, normaliser, errors, r.file, r.line, r.id);
+    for (std::size_t n = 0; n < r.near.size(); ++n) {
+      const auto idx = static_cast<std::uint16_t>(n);
+      for (const auto& w : r.near[n].first)
+        add_word(table, w, i, Role::near_first, variants, normaliser, errors, r.file, r.near[n].line, r.id, idx);
+      for (const auto& w : r.near[n].then)
+        add_word(table, w, i, Role::near_then, variants, normaliser, errors, r.file, r.near[n].line, r.id, idx);
+    }
     for (const auto& re : r.regexes) table.regexes.push_back({strip_invisible(re), i, Role::rule, nullptr});
     for (const auto& re : r.unless_regexes) table.regexes.push_back({strip_invisible(re), i, Role::unless, nullptr});
   }

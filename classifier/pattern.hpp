@@ -20,6 +20,8 @@ enum class Role : std::uint8_t {
   rule,    // a match adds the rule's weight
   unless,  // a match cancels matches of the same rule that overlap it
   allow,   // a match cancels any rule match that lies inside it
+  near_first,  // the first word of a `near` pair (rule owner, pair index `near`)
+  near_then,   // the second word of a `near` pair
 };
 
 // A literal on the word view. `literal` includes the spaces that stand for word boundaries
@@ -30,6 +32,7 @@ struct WordPattern {
   std::uint32_t owner = 0;         // rule index for rule/unless, allowlist index for allow
   Role role = Role::rule;
   std::uint8_t lead = 1, trail = 1;
+  std::uint16_t near = 0;          // index into the rule's `near` list for near_first/near_then
 };
 
 // A regex on the text view.

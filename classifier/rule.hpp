@@ -17,13 +17,23 @@ struct RuleTest {
   int line = 0;
 };
 
+// Two word lists in order, close together: "you" ... "idiot" within `within` words. Matched on
+// the word view from literals, so it costs no more than `words` (a regex with gaps costs 10-100x).
+struct Near {
+  std::vector<std::string> first;  // same syntax as `words`
+  std::vector<std::string> then;
+  int within = 3;                  // words allowed between the two; Default: 3
+  int line = 0;
+};
+
 struct Rule {
   std::string id;
   Category category = Category::abusive;
   double weight = 1.0;
   std::optional<Action> action;             // the least this rule asks for when it fires
   std::vector<std::string> words;           // word-view entries, optional '*' at either end
-  std::vector<std::string> regexes;         // Hyperscan regexes on the text view
+  std::vector<std::string> regexes;         // regexes on the text view (Hyperscan prefilter + RE2)
+  std::vector<Near> near;                   // ordered word pairs on the word view
   std::vector<std::string> unless;          // word-view entries: a match inside one does not count
   std::vector<std::string> unless_regexes;  // the same, as regexes on the text view
   std::vector<RuleTest> tests;

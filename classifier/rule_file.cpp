@@ -71,7 +71,7 @@ void parse_rule(const toml::table& rt, const std::optional<Category>& file_categ
                 RuleSource& into, std::vector<Diagnostic>& errors) {
   static const std::set<std::string_view> kKeys = {"id",     "category",     "weight", "words",
                                                    "regex",  "unless",       "unless_regex", "action",
-                                                   "test",   "description"};
+                                                   "test",   "description",  "near"};
   Rule rule;
   rule.file = file;
   rule.line = line_of(rt);
@@ -118,8 +118,41 @@ void parse_rule(const toml::table& rt, const std::optional<Category>& file_categ
   for (const auto& w : rule.unless)
     if (auto why = check_word_entry(w, true); !why.empty())
       add(errors, file, rule.line, rule.id, "unless \"" + w + "\" " + why);
-  if (rule.words.empty() && rule.regexes.empty())
-    add(errors, file, rule.line, rule.id, "rule has neither words nor regex");
+  if (const toml::node* near = rt.get("near")) {
+    std::vector<const toml::table*> tables;
+    if (const auto* one = near->as_table()) tables.push_back(one);
+    else if (const auto* arr = near->as_array()) {
+      for (const auto& el : *arr) {
+        if (const auto* t = el.as_table()) tables.push_back(t);
+        else add(errors, file, line_of(el), rule.id, "near must be a table {first = [...], then = [...], within = N}");
+      }
+    } else {
+      add(errors, file, line_of(*near), rule.id, "near must be a table {first = [...], then = [...], within = N}");
+    }
+    for (const auto* t : tables) {
+      Near n;
+      n.line = line_of(*t);
+      n.first = string_array(*t, "first", file, rule.id, errors);
+      n.then = string_array(*t, "then", file, rule.id, errors);
+      for (const auto& [k, v] : *t)
+        if (k.str() != "first" && k.str() != "then" && k.str() != "within")
+          add(errors, file, line_of(v), rule.id, "unknown near key '" + std::string(k.str()) + "'");
+      if (const toml::node* w = t->get("within")) {
+        const auto v = w->value<int64_t>();
+        if (!v || *v < 0 || *v > 20) add(errors, file, line_of(*w), rule.id, "near.within must be a whole number 0..20");
+        else n.within = static_cast<int>(*v);
+      }
+      if (n.first.empty() || n.then.empty()) add(errors, file, n.line, rule.id, "near needs both first and then words");
+      for (const auto& w : n.first)
+        if (auto why = check_word_entry(w, true); !why.empty()) add(errors, file, n.line, rule.id, "near word \"" + w + "\" " + why);
+      for (const auto& w : n.then)
+        if (auto why = check_word_entry(w, true); !why.empty()) add(errors, file, n.line, rule.id, "near word \"" + w + "\" " + why);
+      rule.near.push_back(std::move(n));
+    }
+    if (rule.near.size() > 1000) add(errors, file, rule.line, rule.id, "too many near tables");
+  }
+  if (rule.words.empty() && rule.regexes.empty() && rule.near.empty())
+    add(errors, file, rule.line, rule.id, "rule has no words, regex or near");
 
   if (const toml::node* tests = rt.get("test")) {
     const auto* arr = tests->as_array();

@@ -98,6 +98,7 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
   unless_spans_.clear();
   auto& candidates = candidates_;
   candidates.clear();
+  near_hits_.clear();
   for (const Hit& h : word_hits_) {
     const WordPattern& p = pt.words[h.id];
     const std::size_t start = h.to - p.literal.size();
@@ -110,6 +111,31 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
       case Role::allow: allow_spans_.push_back(span); break;
       case Role::unless: unless_spans_.emplace_back(p.owner, span); break;
       case Role::rule: candidates.push_back({p.owner, span}); break;
+      case Role::near_first:
+      case Role::near_then:
+        near_hits_.push_back({p.owner, p.near, p.role == Role::near_then, static_cast<std::uint32_t>(start + p.lead),
+                              static_cast<std::uint32_t>(h.to - p.trail)});
+        break;
+    }
+  }
+  // `near` pairs: a first word, then a second within `within` words (counted as the spaces between
+  // them in the word view). Each pair becomes one candidate spanning both.
+  if (!near_hits_.empty()) {
+    const std::string_view w = text.words();
+    for (const NearHit& t : near_hits_) {
+      if (!t.then) continue;
+      const int within = rules.rules()[t.rule].near[t.near].within;
+      for (const NearHit& f : near_hits_) {
+        if (f.then || f.rule != t.rule || f.near != t.near || f.end > t.begin) continue;
+        int spaces = 0;
+        for (std::uint32_t i = f.end; i < t.begin && spaces <= within + 1; ++i) spaces += w[i] == ' ';
+        if (spaces == 0 || spaces - 1 > within) continue;  // overlapping, or too far apart
+        const Span first_span = text.word_span(f.begin, f.end), then_span = text.word_span(t.begin, t.end);
+        bool allowed = false;  // either word inside an allowlisted entry cancels the pair
+        for (const Span& a : allow_spans_) allowed = allowed || contains(a, first_span) || contains(a, then_span);
+        if (!allowed) candidates.push_back({t.rule, Span{first_span.begin, then_span.end}});
+        break;
+      }
     }
   }
   for (const Hit& h : text_hits_) {

@@ -54,6 +54,13 @@ class Scanner {
     Span span;
   };
   std::vector<Candidate> candidates_;
+  struct NearHit {
+    std::uint32_t rule;
+    std::uint16_t near;
+    bool then;
+    std::uint32_t begin, end;  // in the word view, without the boundary spaces
+  };
+  std::vector<NearHit> near_hits_;
   std::vector<Span> allow_spans_;
   std::vector<std::pair<std::uint32_t, Span>> unless_spans_;
   std::vector<std::uint32_t> fired_stamp_;  // per rule: == stamp_ when it fired in this comment

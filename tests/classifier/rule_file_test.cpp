@@ -68,9 +68,23 @@ expect = "yes"
   EXPECT_NE(e.find("x.toml:1: rule 'bad id!': id may hold only"), std::string::npos) << e;
   EXPECT_NE(e.find("x.toml:3: rule 'bad id!': unknown category 'rude'"), std::string::npos) << e;
   EXPECT_NE(e.find("x.toml:9: rule 'no.patterns': unknown key 'colour'"), std::string::npos) << e;
-  EXPECT_NE(e.find("rule 'no.patterns': rule has neither words nor regex"), std::string::npos) << e;
+  EXPECT_NE(e.find("rule 'no.patterns': rule has no words, regex or near"), std::string::npos) << e;
   EXPECT_NE(e.find("x.toml:15: rule 'bad.action': unknown action 'ban'"), std::string::npos) << e;
   EXPECT_NE(e.find("x.toml:16: rule 'bad.action': test expect must be"), std::string::npos) << e;
+}
+
+TEST(RuleFile, NearTablesAreValidated) {
+  RuleSource src;
+  std::vector<Diagnostic> errors;
+  parse_rule_file("[[rule]]\nid = \"n.ok\"\ncategory = \"abusive\"\n[[rule.near]]\nfirst = [\"you\"]\nthen = [\"idiot\"]\n",
+                  "x.toml", src, errors);
+  ASSERT_TRUE(errors.empty()) << Error(errors).to_string();
+  ASSERT_EQ(src.rules[0].near.size(), 1u);
+  EXPECT_EQ(src.rules[0].near[0].within, 3);
+  const std::string e = errors_of("[[rule]]\nid = \"n.bad\"\ncategory = \"abusive\"\nnear = { first = [\"you\"], within = 99, colour = 1 }\n");
+  EXPECT_NE(e.find("near.within must be"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown near key 'colour'"), std::string::npos) << e;
+  EXPECT_NE(e.find("near needs both first and then"), std::string::npos) << e;
 }
 
 TEST(RuleFile, MissingCategoryAndIdAreErrors) {

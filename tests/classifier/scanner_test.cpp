@@ -106,6 +106,18 @@ TEST_F(ScannerTest, SignalsAndNeedsResponse) {
   EXPECT_FALSE(rhet.needs_response);
 }
 
+TEST_F(ScannerTest, NearPairsWordsInOrderWithinAGap) {
+  EXPECT_TRUE(fired(classify("you idiot"), "t.near-insult"));
+  EXPECT_TRUE(fired(classify("You're a complete m.u.p.p.e.t"), "t.near-insult"));  // two words between, evasion joined
+  EXPECT_FALSE(fired(classify("you are a total utter idiot"), "t.near-insult"));      // three words between
+  EXPECT_FALSE(fired(classify("idiots like you"), "t.near-insult"));                   // wrong order
+  EXPECT_FALSE(fired(classify("the council made it you idiot proof"), "t.near-insult"));  // unless
+  const std::string text = "honestly you absolute idiots";
+  const Verdict v = classify(text);
+  ASSERT_TRUE(fired(v, "t.near-insult"));
+  EXPECT_EQ(text.substr(v.matches[0].span.begin, v.matches[0].span.end - v.matches[0].span.begin), "you absolute idiot");  // "idiot*" matches its literal part
+}
+
 TEST_F(ScannerTest, EmojiAreWords) { EXPECT_TRUE(fired(classify("here you go \xf0\x9f\x96\x95\xf0\x9f\x8f\xbb"), "t.emoji")); }
 
 TEST_F(ScannerTest, InvalidUtf8NeverCrashesAndIsFlagged) {
