@@ -6,6 +6,7 @@
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
 
+#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -30,6 +31,25 @@ constexpr bool is_leet_symbol(unsigned char c) { return c == '$' || c == '@' || 
 constexpr bool is_apostrophe(unsigned char c) { return c == '\''; }
 // Symbols that are punctuation, not letters, at the edges of a word ("wow!", "*really*", "@name").
 constexpr bool is_edge_trimmed(unsigned char c) { return c == '!' || c == '*' || c == '@' || c == '\''; }
+
+// Byte classes for the word view's inner loops: one table lookup instead of a chain of compares.
+enum : std::uint8_t { kLetter = 1, kDigit = 2, kLeet = 4, kApostrophe = 8, kEdge = 16, kHigh = 32 };
+constexpr std::array<std::uint8_t, 256> make_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    std::uint8_t v = 0;
+    if (is_ascii_letter(static_cast<unsigned char>(c)) && c < 0x80) v |= kLetter;
+    if (is_digit(static_cast<unsigned char>(c))) v |= kDigit;
+    if (is_leet_symbol(static_cast<unsigned char>(c))) v |= kLeet;
+    if (is_apostrophe(static_cast<unsigned char>(c))) v |= kApostrophe;
+    if (is_edge_trimmed(static_cast<unsigned char>(c))) v |= kEdge;
+    if (c >= 0x80) v |= kHigh;
+    t[static_cast<std::size_t>(c)] = v;
+  }
+  return t;
+}
+constexpr auto kClass = make_classes();
+constexpr std::uint8_t kTokenByte = kLetter | kDigit | kLeet | kApostrophe;
 
 // What a digit or symbol stands for inside a word that mixes letters with digits or symbols.
 // 0 means "not a letter": the byte stays as it is. '*' stays '*' (any one or two letters): rule
@@ -104,6 +124,21 @@ std::string to_ascii_if_ascii(const icu::UnicodeString& s) {
 Span NormalisedText::text_span(std::size_t from, std::size_t to) const noexcept {
   if (text_identity_) return {static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to)};
   return {text_begin_[from], text_end_[to - 1]};
+}
+
+NormalisedText& NormalisedText::operator=(NormalisedText&& o) noexcept {
+  text_identity_ = o.text_identity_;
+  text_buf_ = std::move(o.text_buf_);
+  text_ = text_identity_ ? o.text_ : std::string_view(text_buf_);
+  text_begin_ = std::move(o.text_begin_);
+  text_end_ = std::move(o.text_end_);
+  words_ = std::move(o.words_);
+  word_begin_ = std::move(o.word_begin_);
+  word_end_ = std::move(o.word_end_);
+  runs_ = std::move(o.runs_);
+  words_len_ = o.words_len_;
+  repaired_ = o.repaired_;
+  return *this;
 }
 
 Span NormalisedText::word_span(std::size_t from, std::size_t to) const noexcept {
@@ -268,7 +303,7 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
   for (int32_t i = 0; i < n;) {
     const unsigned char c = s[i];
     if (c < 0x80) {
-      if (is_ascii_letter(c) || is_digit(c) || is_leet_symbol(c) || is_apostrophe(c)) {
+      if (kClass[c] & kTokenByte) {
         if (token_begin < 0) token_begin = i;
       } else {
         close_token(i);
@@ -302,10 +337,16 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
   // Every gap inside a run must be the same as its first ("f.u.c.k", "f u c k"): a different gap
   // ends the run, so "what a p.r.a.t" is "a" + "prat" and a double space between spaced-out words
   // ("p a t h e t i c  l i t t l e") is a word break.
-  out.words_.clear();
-  out.word_begin_.clear();
-  out.word_end_.clear();
-  out.runs_.clear();
+  // Upper bound of the word view: every byte once, a space before each word, the words of a run
+  // that starts with "a"/"i" twice more, and the closing spaces.
+  const std::size_t bound = 4 * view.size() + 8;
+  if (out.words_.size() < bound) {
+    out.words_.resize(bound);
+    out.word_begin_.resize(bound);
+    out.word_end_.resize(bound);
+    out.runs_.resize(bound);
+  }
+  out.words_len_ = 0;
   auto is_single = [&](const RawToken& t) { return !t.standalone && t.end - t.begin == 1; };
   auto same_gap = [&](const RawToken& a, const RawToken& b) {
     return a.gap == b.gap && view.compare(a.gap_begin, a.gap, view.substr(b.gap_begin, b.gap)) == 0;
@@ -336,74 +377,67 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
   // The leading and trailing spaces make every word boundary a space, so that whole-word rules are
   // plain literals (" word ") for Hyperscan, with no \b to check.
   const Span end_span = view.empty() ? Span{} : map(view.size() - 1);
-  out.words_ += ' ';
-  out.word_begin_.push_back(end_span.end);
-  out.word_end_.push_back(end_span.end);
-  out.runs_.push_back(1);
-  if (out.words_.size() == 1) {  // no words at all: still " " + " " so the view is well-formed
-    out.words_ += ' ';
-    out.word_begin_.push_back(end_span.end);
-    out.word_end_.push_back(end_span.end);
-    out.runs_.push_back(1);
-  }
+  out.put(' ', end_span.end, end_span.end);
+  if (out.words_len_ == 1) out.put(' ', end_span.end, end_span.end);  // no words: still "  "
 }
 
 template <class Map>
 void Normaliser::emit_token(std::string_view view, const Map& map, std::size_t first, std::size_t last,
                             NormalisedText& out) {
-  const auto* s = reinterpret_cast<const uint8_t*>(view.data());
-  // Gather the bytes of the word (one raw token, or several joined single letters).
+  if (first == last) {  // the common case: one raw token, its bytes contiguous
+    const std::uint32_t b = tokens_[first].begin;
+    emit_word(view, map, tokens_[first].end - b, [b](std::size_t j) { return b + static_cast<std::uint32_t>(j); },
+              tokens_[first].standalone, out);
+    return;
+  }
+  // Joined single letters: gather their positions.
   token_bytes_.clear();
   for (std::size_t k = first; k <= last; ++k)
     for (std::uint32_t i = tokens_[k].begin; i < tokens_[k].end; ++i) token_bytes_.push_back(i);
-  std::size_t lo = 0, hi = token_bytes_.size();
-  if (!tokens_[first].standalone) {
-    while (lo < hi && is_edge_trimmed(s[token_bytes_[lo]])) ++lo;
-    while (hi > lo && is_edge_trimmed(s[token_bytes_[hi - 1]])) --hi;
+  emit_word(view, map, token_bytes_.size(), [this](std::size_t j) { return token_bytes_[j]; }, false, out);
+}
+
+template <class Map, class At>
+void Normaliser::emit_word(std::string_view view, const Map& map, std::size_t n, const At& at, bool standalone,
+                           NormalisedText& out) {
+  const auto* s = reinterpret_cast<const uint8_t*>(view.data());
+  std::size_t lo = 0, hi = n;
+  if (!standalone) {
+    while (lo < hi && (kClass[s[at(lo)]] & kEdge)) ++lo;
+    while (hi > lo && (kClass[s[at(hi - 1)]] & kEdge)) --hi;
   }
   if (lo == hi) return;
-  bool has_letter = false, has_other = false;
-  for (std::size_t j = lo; j < hi; ++j) {
-    const unsigned char c = s[token_bytes_[j]];
-    if (is_ascii_letter(c) || c >= 0x80) has_letter = true;
-    else if (is_digit(c) || is_leet_symbol(c)) has_other = true;
-  }
+  std::uint8_t seen = 0;
+  for (std::size_t j = lo; j < hi; ++j) seen = static_cast<std::uint8_t>(seen | kClass[s[at(j)]]);
   // Only words that mix letters with digits or symbols are read as leetspeak: "sh1t" is a word in
   // disguise, "1984" and "5" are numbers and must stay numbers.
-  const bool rewrite = has_letter && has_other;
+  const bool rewrite = (seen & (kLetter | kHigh)) && (seen & (kDigit | kLeet));
 
-  const Span first_span = map(token_bytes_[lo]);
-  out.words_ += ' ';
-  out.word_begin_.push_back(first_span.begin);
-  out.word_end_.push_back(first_span.begin);
-  out.runs_.push_back(1);
-  const std::size_t word_start = out.words_.size();
+  const Span first_span = map(at(lo));
+  out.put(' ', first_span.begin, first_span.begin);
+  const std::size_t word_start = out.words_len_;
   for (std::size_t j = lo; j < hi; ++j) {
-    const std::uint32_t pos = token_bytes_[j];
+    const std::uint32_t pos = at(j);
     unsigned char c = s[pos];
-    if (is_apostrophe(c)) continue;
+    const std::uint8_t cls = kClass[c];
+    if (cls & kApostrophe) continue;
     const Span src = map(pos);
-    if (c >= 0x80) {  // bytes of a letter of another script: copied, never squeezed
-      out.words_ += static_cast<char>(c);
-      out.word_begin_.push_back(src.begin);
-      out.word_end_.push_back(src.end);
-      out.runs_.push_back(1);
+    if (cls & kHigh) {  // bytes of a letter of another script: copied, never squeezed
+      out.put(static_cast<char>(c), src.begin, src.end);
       continue;
     }
-    if (rewrite && !is_ascii_letter(c)) {
+    if (rewrite && !(cls & kLetter)) {
       if (const char l = leet_letter(c); l != 0) c = static_cast<unsigned char>(l);
     }
-    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c + 32);
-    const bool squeezable = is_ascii_letter(c) || c == '*';
-    if (squeezable && out.words_.size() > word_start && static_cast<unsigned char>(out.words_.back()) == c) {
-      if (out.runs_.back() < 255) ++out.runs_.back();
-      out.word_end_.back() = src.end;
+    c = static_cast<unsigned char>(c | ((c >= 'A' && c <= 'Z') ? 0x20 : 0));
+    const bool squeezable = (kClass[c] & kLetter) || c == '*';
+    const std::size_t prev = out.words_len_ - 1;
+    if (squeezable && out.words_len_ > word_start && static_cast<unsigned char>(out.words_[prev]) == c) {
+      if (out.runs_[prev] < 255) ++out.runs_[prev];
+      out.word_end_[prev] = src.end;
       continue;
     }
-    out.words_ += static_cast<char>(c);
-    out.word_begin_.push_back(src.begin);
-    out.word_end_.push_back(src.end);
-    out.runs_.push_back(1);
+    out.put(static_cast<char>(c), src.begin, src.end);
   }
 }
 

@@ -15,6 +15,7 @@
 // Pure ASCII input (most comments) skips ICU altogether: its text view is the input itself.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,9 +32,18 @@ struct Span {
 class NormalisedText {
  public:
   std::string_view text() const noexcept { return text_; }
-  std::string_view words() const noexcept { return words_; }
+  std::string_view words() const noexcept { return {words_.data(), words_len_}; }
   // Run length of each byte of words() (1 for most; 3 for the squeezed "uuu" of "fuuuck").
-  const std::vector<std::uint8_t>& runs() const noexcept { return runs_; }
+  std::span<const std::uint8_t> runs() const noexcept { return {runs_.data(), words_len_}; }
+
+  // Not copyable: text() may point into this object's own buffer (a copy would point into the
+  // original's). Moving is fine: the buffers move with their heap storage... except a short
+  // std::string, so text_ is rebound after a move.
+  NormalisedText() = default;
+  NormalisedText(const NormalisedText&) = delete;
+  NormalisedText& operator=(const NormalisedText&) = delete;
+  NormalisedText(NormalisedText&& o) noexcept { *this = std::move(o); }
+  NormalisedText& operator=(NormalisedText&& o) noexcept;
   // Original byte range of view bytes [from, to); requires from < to <= view size.
   Span text_span(std::size_t from, std::size_t to) const noexcept;
   Span word_span(std::size_t from, std::size_t to) const noexcept;
@@ -42,13 +52,23 @@ class NormalisedText {
 
  private:
   friend class Normaliser;
+  void put(char c, std::uint32_t begin, std::uint32_t end) noexcept {
+    words_[words_len_] = c;
+    word_begin_[words_len_] = begin;
+    word_end_[words_len_] = end;
+    runs_[words_len_] = 1;
+    ++words_len_;
+  }
   std::string_view text_;
   std::string text_buf_;  // backs text_ unless the input was plain ASCII
   bool text_identity_ = true;
   std::vector<std::uint32_t> text_begin_, text_end_;
-  std::string words_;
+  // The word view's four parallel arrays are grow-only and sized ahead of each comment, so writing
+  // them is a plain store per byte (no push_back checks, no zero-fill in steady state).
+  std::vector<char> words_;
   std::vector<std::uint32_t> word_begin_, word_end_;
   std::vector<std::uint8_t> runs_;
+  std::size_t words_len_ = 0;
   bool repaired_ = false;
 };
 
@@ -79,6 +99,10 @@ class Normaliser {
   template <class Map>
   void emit_token(std::string_view view, const Map& map, std::size_t first, std::size_t last,
                   NormalisedText& out);
+  // Emits one word from `n` bytes of the text view at positions at(0)..at(n-1).
+  template <class Map, class At>
+  void emit_word(std::string_view view, const Map& map, std::size_t n, const At& at, bool standalone,
+                 NormalisedText& out);
 
   struct Icu;                  // ICU objects, kept out of this header
   std::unique_ptr<Icu> icu_;
