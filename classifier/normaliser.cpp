@@ -282,9 +282,28 @@ void Normaliser::normalise(std::string_view in, NormalisedText& out) {
   }
 }
 
+// Pass 1 for plain ASCII text (most comments): a tight loop per token, and the byte classes of each
+// token kept so that pass 2 can copy plain words without the general per-byte logic.
+void Normaliser::tokenize_ascii(std::string_view view) {
+  tokens_.clear();
+  const auto* s = reinterpret_cast<const uint8_t*>(view.data());
+  const std::uint32_t n = static_cast<std::uint32_t>(view.size());
+  std::uint32_t i = 0;
+  while (i < n) {
+    const std::uint32_t gap_begin = i;
+    bool newline = false;
+    for (; i < n && !(kClass[s[i]] & kTokenByte); ++i) newline |= s[i] == '\n';
+    if (i == n) break;
+    const std::uint32_t begin = i;
+    std::uint8_t classes = 0;
+    while (i < n && (kClass[s[i]] & kTokenByte)) classes = static_cast<std::uint8_t>(classes | kClass[s[i++]]);
+    tokens_.push_back({begin, i, begin - gap_begin, gap_begin, newline, false, classes});
+  }
+}
+
+// Pass 1 in general: raw tokens, with the separators before each.
 template <class Map>
-void Normaliser::build_word_view(std::string_view view, const Map& map, NormalisedText& out) {
-  // Pass 1: raw tokens, with the separators before each.
+void Normaliser::tokenize(std::string_view view) {
   tokens_.clear();
   const auto* s = reinterpret_cast<const uint8_t*>(view.data());
   const auto n = static_cast<int32_t>(view.size());
@@ -294,7 +313,7 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
   auto close_token = [&](int32_t end) {
     if (token_begin >= 0) {
       tokens_.push_back({static_cast<std::uint32_t>(token_begin), static_cast<std::uint32_t>(end), gap,
-                         static_cast<std::uint32_t>(token_begin) - gap, gap_newline, false});
+                         static_cast<std::uint32_t>(token_begin) - gap, gap_newline, false, 0xFF});
       gap = 0;
       gap_newline = false;
       token_begin = -1;
@@ -327,11 +346,18 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
     }
     // An emoji or other symbol: a word of its own, so rules can name it ("🖕").
     tokens_.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(i), gap,
-                       static_cast<std::uint32_t>(begin) - gap, gap_newline, true});
+                       static_cast<std::uint32_t>(begin) - gap, gap_newline, true, 0xFF});
     gap = 0;
     gap_newline = false;
   }
   close_token(n);
+}
+
+template <class Map>
+void Normaliser::build_word_view(std::string_view view, const Map& map, NormalisedText& out) {
+  if (out.text_identity_) tokenize_ascii(view);
+  else tokenize<Map>(view);
+  const auto* s = reinterpret_cast<const uint8_t*>(view.data());
 
   // Pass 2: emit words, joining runs of three or more single letters split by short separators.
   // Every gap inside a run must be the same as its first ("f.u.c.k", "f u c k"): a different gap
@@ -361,6 +387,25 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
         any_letter = any_letter || is_ascii_letter(s[tokens_[last].begin]);
       }
       if (last - k + 1 < 3 || !any_letter) last = k;
+    }
+    if (last == k && tokens_[k].classes == kLetter) {
+      // A plain word of ASCII letters (most words): lower-case it and squeeze runs, nothing else.
+      const Span first_span = map(tokens_[k].begin);
+      out.put(' ', first_span.begin, first_span.begin);
+      const std::size_t word_start = out.words_len_;
+      for (std::uint32_t i = tokens_[k].begin; i < tokens_[k].end; ++i) {
+        const char c = static_cast<char>(s[i] | 0x20);
+        const Span src = map(i);
+        const std::size_t prev = out.words_len_ - 1;
+        if (out.words_len_ > word_start && out.words_[prev] == c) {
+          if (out.runs_[prev] < 255) ++out.runs_[prev];
+          out.word_end_[prev] = src.end;
+        } else {
+          out.put(c, src.begin, src.end);
+        }
+      }
+      k = last + 1;
+      continue;
     }
     emit_token(view, map, k, last, out);
     // "you are a t w a t": the article may belong to the run or not, so a run that starts with

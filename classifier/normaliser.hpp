@@ -91,11 +91,15 @@ class Normaliser {
     std::uint32_t gap_begin;   // where those separator bytes start in the text view
     bool gap_newline;
     bool standalone;           // an emoji or symbol: its own word, never joined
+    std::uint8_t classes;      // byte classes seen in it (ASCII input only; 0xFF when unknown)
   };
   const std::string& map_code_point(std::int32_t cp);
   void build_text_view(std::string_view in, NormalisedText& out);
   template <class Map>
   void build_word_view(std::string_view view, const Map& map, NormalisedText& out);
+  void tokenize_ascii(std::string_view view);
+  template <class Map>
+  void tokenize(std::string_view view);
   template <class Map>
   void emit_token(std::string_view view, const Map& map, std::size_t first, std::size_t last,
                   NormalisedText& out);

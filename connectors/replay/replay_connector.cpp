@@ -169,10 +169,16 @@ class ReplayConnector final : public Connector {
     }
     line += "\",\"at\":" + std::to_string(now) + "}\n";
     // Appended and fsynced before we say done: the log is the platform's memory of what we did.
+    const bool created = !std::filesystem::exists(action_log_);
     const int fd = ::open(action_log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0) return {ActionOutcome::Status::retry, "cannot open action log " + action_log_.string(), std::nullopt};
-    const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+    bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
     ::close(fd);
+    if (ok && created) {  // a new file's directory entry is durable only once the folder is synced
+      const int dir = ::open(action_log_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      ok = dir >= 0 && ::fsync(dir) == 0;
+      if (dir >= 0) ::close(dir);
+    }
     if (!ok) return {ActionOutcome::Status::retry, "cannot write action log " + action_log_.string(), std::nullopt};
     applied_.insert(req.outbox_id);
     return {ActionOutcome::Status::done, std::string(model::to_string(req.kind)) + " recorded in the action log", std::nullopt};

@@ -152,6 +152,12 @@ connectors::ActionOutcome deliver_to_maildir(const MailOptions& options, std::in
   if (!ok) return {ActionOutcome::Status::retry, "cannot write " + tmp.string(), std::nullopt};
   fs::rename(tmp, options.maildir / "new" / name, ec);
   if (ec) return {ActionOutcome::Status::retry, "cannot move mail into new/: " + ec.message(), std::nullopt};
+  // The rename is durable only once new/ itself is synced; the row is marked done after this
+  // returns, so a power cut must not be able to undo the delivery.
+  const int dir = ::open((options.maildir / "new").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const bool synced = dir >= 0 && ::fsync(dir) == 0;
+  if (dir >= 0) ::close(dir);
+  if (!synced) return {ActionOutcome::Status::retry, "cannot sync the maildir's new/ folder", std::nullopt};
   return {ActionOutcome::Status::done, "delivered to " + (options.maildir / "new" / name).string(), std::nullopt};
 }
 
