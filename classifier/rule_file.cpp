@@ -216,17 +216,23 @@ std::string sha256_hex(const std::vector<std::pair<std::string, std::string>>& f
   return hex;
 }
 
+// toml++ reports syntax errors as exceptions; here they become a diagnostic with the line.
+bool parse_toml(std::string_view content, const std::string& file, toml::table& doc, std::vector<Diagnostic>& errors) {
+  try {
+    doc = toml::parse(content, file);
+    return true;
+  } catch (const toml::parse_error& e) {
+    add(errors, file, static_cast<int>(e.source().begin.line), "", std::string(e.description()));
+    return false;
+  }
+}
+
 }  // namespace
 
 void parse_rule_file(std::string_view content, const std::string& file, RuleSource& into,
                      std::vector<Diagnostic>& errors) {
   toml::table doc;
-  try {
-    doc = toml::parse(content, file);
-  } catch (const toml::parse_error& e) {
-    add(errors, file, static_cast<int>(e.source().begin.line), "", std::string(e.description()));
-    return;
-  }
+  if (!parse_toml(content, file, doc, errors)) return;
   std::optional<Category> file_category;
   if (const toml::node* c = doc.get("category")) {
     const auto name = c->value<std::string>();
@@ -252,12 +258,7 @@ void parse_rule_file(std::string_view content, const std::string& file, RuleSour
 void parse_thresholds(std::string_view content, const std::string& file, Thresholds& into,
                       std::vector<Diagnostic>& errors) {
   toml::table doc;
-  try {
-    doc = toml::parse(content, file);
-  } catch (const toml::parse_error& e) {
-    add(errors, file, static_cast<int>(e.source().begin.line), "", std::string(e.description()));
-    return;
-  }
+  if (!parse_toml(content, file, doc, errors)) return;
   for (const auto& [k, v] : doc) {
     const auto cat = parse_category(k.str());
     const auto* t = v.as_table();
