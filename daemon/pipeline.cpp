@@ -55,9 +55,11 @@ std::int64_t now_ms() {
 
 }  // namespace
 
-std::string escalation_payload(std::int64_t comment_id, const model::Comment& c, const classifier::RuleSet& rules,
-                               const classifier::Verdict& v, const policy::Decision& d) {
-  std::string p = "{\"comment_id\":" + std::to_string(comment_id) + ",\"account\":";
+namespace {
+// Everything of the escalation payload after the comment id, which the store assigns later.
+std::string escalation_tail(const model::Comment& c, const classifier::RuleSet& rules, const classifier::Verdict& v,
+                            const policy::Decision& d) {
+  std::string p = ",\"account\":";
   append_json_string(p, c.account);
   p += ",\"platform\":";
   append_json_string(p, c.platform);
@@ -83,6 +85,21 @@ std::string escalation_payload(std::int64_t comment_id, const model::Comment& c,
   return p + "]}";
 }
 
+std::string escalation_head(std::int64_t comment_id) { return "{\"comment_id\":" + std::to_string(comment_id); }
+
+// A comment classified and decided on the event loop, waiting for its id from the store.
+struct Prepared {
+  store::DecisionRecord record;            // comment_id filled in by the store job
+  std::vector<std::string> payload_tails;  // per action: the escalation payload after its head, or ""
+  std::uint16_t labels = 0;
+};
+}  // namespace
+
+std::string escalation_payload(std::int64_t comment_id, const model::Comment& c, const classifier::RuleSet& rules,
+                               const classifier::Verdict& v, const policy::Decision& d) {
+  return escalation_head(comment_id) + escalation_tail(c, rules, v, d);
+}
+
 Pipeline::Pipeline(store::StoreWriter& writer, const RuntimeHolder& runtime, Metrics& metrics,
                    std::function<void()> on_actions)
     : writer_(writer), runtime_(runtime), metrics_(metrics), on_actions_(std::move(on_actions)) {}
@@ -90,68 +107,84 @@ Pipeline::Pipeline(store::StoreWriter& writer, const RuntimeHolder& runtime, Met
 boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vector<model::Comment> comments) {
   // One snapshot for the whole delivery: a reload never changes rules in the middle of it.
   RuntimePtr rt = runtime_.get();
+  // Classify and decide here, on the event loop (pure and bounded: microseconds a comment), so
+  // that the store's single writer thread only writes. A repeat is classified for nothing, but
+  // repeats are rare and cheap next to keeping the writer free.
+  thread_local classifier::Scanner scanner;
+  classifier::Verdict verdict;
+  std::vector<Prepared> prepared(comments.size());
+  for (std::size_t i = 0; i < comments.size(); ++i) {
+    const model::Comment& c = comments[i];
+    const auto account = rt->accounts.find(c.account);
+    if (account == rt->accounts.end())
+      co_return store::Result<IngestSummary>(store::StoreError{0, "comment for unknown account '" + c.account + "'"});
+    const auto t0 = std::chrono::steady_clock::now();
+    scanner.classify(*rt->rules, c.text, verdict);
+    metrics_.observe_classification(std::chrono::steady_clock::now() - t0);
+    const policy::Decision d =
+        policy::decide(verdict, rt->rules->thresholds(), account->second.policy, account->second.capabilities, c.kind);
+    Prepared& p = prepared[i];
+    store::DecisionRecord& rec = p.record;
+    p.labels = d.labels;
+    rec.verdict.rule_set_version = rt->rules->version();
+    rec.verdict.labels = labels_csv(verdict.labels);
+    rec.verdict.action = std::string(classifier::to_string(verdict.action));
+    rec.verdict.needs_response = verdict.needs_response;
+    rec.verdict.rhetorical = verdict.rhetorical;
+    rec.verdict.scores_json = scores_json(verdict);
+    rec.verdict.matches_json = matches_json(verdict, *rt->rules);
+    rec.decided_action = std::string(classifier::to_string(d.action));
+    rec.reason = d.reason;
+    for (const auto& step : d.steps) {
+      store::PlannedAction a;
+      a.kind = step.kind;
+      if (step.on_platform) {
+        a.executor = c.account;
+        a.payload_json = "{\"platform_id\":";
+        append_json_string(a.payload_json, c.platform_id);
+        a.payload_json += "}";
+        p.payload_tails.emplace_back();
+      } else {
+        a.executor = "mail";
+        p.payload_tails.push_back(escalation_tail(c, *rt->rules, verdict, d));
+      }
+      rec.actions.push_back(std::move(a));
+    }
+  }
+
   Metrics* metrics = &metrics_;
-  auto job = [rt, metrics, comments = std::move(comments)](store::Store& s) -> store::Result<IngestSummary> {
-        // The store thread's own scanner: Hyperscan scratch is per thread.
-        thread_local classifier::Scanner scanner;
-        classifier::Verdict verdict;
-        IngestSummary summary;
-        const std::int64_t now = now_ms();
-        for (const auto& c : comments) {
-          auto ingested = s.ingest_comment(c, now);
-          if (!ingested) return ingested.error();
-          const char* change = ingested->change == store::Change::inserted  ? "new"
-                               : ingested->change == store::Change::updated ? "edited"
-                                                                            : "repeated";
-          metrics->add("moderatord_comments_total", "platform=\"" + c.platform + "\",change=\"" + change + "\"");
-          if (ingested->change == store::Change::unchanged) {
-            ++summary.unchanged;
-            continue;
-          }
-          ++(ingested->change == store::Change::inserted ? summary.inserted : summary.updated);
-          const auto account = rt->accounts.find(c.account);
-          if (account == rt->accounts.end())
-            return store::StoreError{0, "comment for unknown account '" + c.account + "'"};
-          const auto t0 = std::chrono::steady_clock::now();
-          scanner.classify(*rt->rules, c.text, verdict);
-          metrics->observe_classification(std::chrono::steady_clock::now() - t0);
-          const policy::Decision d = policy::decide(verdict, rt->rules->thresholds(), account->second.policy,
-                                                    account->second.capabilities, c.kind);
-          store::DecisionRecord rec;
-          rec.comment_id = ingested->comment_id;
-          rec.verdict.rule_set_version = rt->rules->version();
-          rec.verdict.labels = labels_csv(verdict.labels);
-          rec.verdict.action = std::string(classifier::to_string(verdict.action));
-          rec.verdict.needs_response = verdict.needs_response;
-          rec.verdict.rhetorical = verdict.rhetorical;
-          rec.verdict.scores_json = scores_json(verdict);
-          rec.verdict.matches_json = matches_json(verdict, *rt->rules);
-          rec.decided_action = std::string(classifier::to_string(d.action));
-          rec.reason = d.reason;
-          for (const auto& step : d.steps) {
-            store::PlannedAction a;
-            a.kind = step.kind;
-            if (step.on_platform) {
-              a.executor = c.account;
-              a.payload_json = "{\"platform_id\":";
-              append_json_string(a.payload_json, c.platform_id);
-              a.payload_json += "}";
-            } else {
-              a.executor = "mail";
-              a.payload_json = escalation_payload(ingested->comment_id, c, *rt->rules, verdict, d);
-            }
-            rec.actions.push_back(std::move(a));
-          }
-          if (auto r = s.record_decision(rec, now); !r) return r.error();
-          summary.actions += rec.actions.size();
-          for (std::size_t cat = 0; cat < classifier::kLabelCount; ++cat)
-            if ((d.labels >> cat) & 1U)
-              metrics->add("moderatord_verdicts_total",
-                           "category=\"" + std::string(classifier::to_string(static_cast<Category>(cat))) + "\"");
-          metrics->add("moderatord_decisions_total", "action=\"" + rec.decided_action + "\"");
-        }
-        return summary;
-      };
+  auto job = [metrics, comments = std::move(comments),
+              prepared = std::move(prepared)](store::Store& s) mutable -> store::Result<IngestSummary> {
+    IngestSummary summary;
+    const std::int64_t now = now_ms();
+    for (std::size_t i = 0; i < comments.size(); ++i) {
+      const model::Comment& c = comments[i];
+      auto ingested = s.ingest_comment(c, now);
+      if (!ingested) return ingested.error();
+      const char* change = ingested->change == store::Change::inserted  ? "new"
+                           : ingested->change == store::Change::updated ? "edited"
+                                                                        : "repeated";
+      metrics->add("moderatord_comments_total", "platform=\"" + c.platform + "\",change=\"" + change + "\"");
+      if (ingested->change == store::Change::unchanged) {
+        ++summary.unchanged;
+        continue;
+      }
+      ++(ingested->change == store::Change::inserted ? summary.inserted : summary.updated);
+      store::DecisionRecord& rec = prepared[i].record;
+      rec.comment_id = ingested->comment_id;
+      for (std::size_t a = 0; a < rec.actions.size(); ++a)
+        if (!prepared[i].payload_tails[a].empty())
+          rec.actions[a].payload_json = escalation_head(ingested->comment_id) + prepared[i].payload_tails[a];
+      if (auto r = s.record_decision(rec, now); !r) return r.error();
+      summary.actions += rec.actions.size();
+      for (std::size_t cat = 0; cat < classifier::kLabelCount; ++cat)
+        if ((prepared[i].labels >> cat) & 1U)
+          metrics->add("moderatord_verdicts_total",
+                       "category=\"" + std::string(classifier::to_string(static_cast<Category>(cat))) + "\"");
+      metrics->add("moderatord_decisions_total", "action=\"" + rec.decided_action + "\"");
+    }
+    return summary;
+  };
   auto result = co_await store_call<IngestSummary>(writer_, std::move(job));
   if (!result) metrics_.add("moderatord_store_errors_total", "");
   if (result && result->actions > 0 && on_actions_) on_actions_();

@@ -12,10 +12,11 @@ Result<IngestOutcome> Store::ingest_comment(const model::Comment& c, std::int64_
   auto op = OpScope::enter(s);
   if (!op) return op.error();
 
-  {
+  if (!s.known_accounts.count(c.account) && !s.pending_accounts.count(c.account)) {
     sqlite::Query q(s.upsert_account, subject);
     q.bind(c.account).bind(c.platform).bind(now_ms);
     if (auto r = q.run(); !r) return r.error();
+    if (s.db.in_transaction()) s.pending_accounts.insert(c.account);
   }
 
   IngestOutcome out;

@@ -213,6 +213,7 @@ Result<OpScope> OpScope::enter(StoreImpl& impl) {
 
 OpScope::~OpScope() {
   if (impl_ == nullptr) return;
+  impl_->pending_accounts.clear();
   // After some errors (SQLITE_FULL, IOERR, NOMEM) SQLite has already rolled back the whole
   // transaction and the savepoint with it; there is nothing left to undo then.
   if (!impl_->db.in_transaction()) return;
@@ -282,9 +283,15 @@ int Store::schema_version() const noexcept { return impl_->schema_version; }
 
 Result<void> Store::begin() { return run(impl_->begin); }
 
-Result<void> Store::commit() { return run(impl_->commit); }
+Result<void> Store::commit() {
+  auto r = run(impl_->commit);
+  if (r) impl_->known_accounts.merge(impl_->pending_accounts);
+  impl_->pending_accounts.clear();
+  return r;
+}
 
 void Store::rollback() noexcept {
+  impl_->pending_accounts.clear();
   // Some errors make SQLite roll back by itself; ROLLBACK would then only fail.
   if (impl_->db.in_transaction()) run_quietly(impl_->rollback);
 }
@@ -302,6 +309,7 @@ Result<void> Store::savepoint() {
 Result<void> Store::release_savepoint() { return run(impl_->job_release); }
 
 void Store::rollback_to_savepoint() noexcept {
+  impl_->pending_accounts.clear();
   if (!impl_->db.in_transaction()) return;
   run_quietly(impl_->job_rollback_to);
   run_quietly(impl_->job_release);

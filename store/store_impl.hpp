@@ -6,6 +6,7 @@
 //
 // Threading: whatever thread owns the Store (the writer thread in the daemon).
 #include <filesystem>
+#include <set>
 #include <string_view>
 
 #include "store/sqlite.hpp"
@@ -17,6 +18,10 @@ struct StoreImpl {
   sqlite::Database db;  // declared first: destroyed after the statements that use it
   std::filesystem::path path;
   int schema_version = 0;
+  // Accounts known to have their row, so ingest upserts an account once, not once per comment.
+  // `pending_accounts` were written in the open transaction: they count only once it commits, and
+  // any rollback forgets them (the next comment upserts again).
+  std::set<std::string, std::less<>> known_accounts, pending_accounts;
 
   // Prepared once in open(), in store.cpp, which holds the SQL for each.
   // Transactions.
