@@ -207,6 +207,7 @@ Result<void> StoreImpl::audit(std::int64_t at, std::string_view actor, std::stri
 }
 
 Result<OpScope> OpScope::enter(StoreImpl& impl) {
+  if (impl.in_job) return OpScope();  // the job's savepoint covers it (see StoreImpl::in_job)
   if (auto r = run(impl.op_savepoint); !r) return r.error();
   return OpScope(impl);
 }
@@ -223,6 +224,7 @@ OpScope::~OpScope() {
 
 Result<void> OpScope::release() {
   StoreImpl* impl = impl_;
+  if (impl == nullptr) return {};  // covered by the job's savepoint
   impl_ = nullptr;
   if (auto r = run(impl->op_release); !r) {
     impl_ = impl;  // still open: the destructor rolls it back
@@ -284,6 +286,7 @@ int Store::schema_version() const noexcept { return impl_->schema_version; }
 Result<void> Store::begin() { return run(impl_->begin); }
 
 Result<void> Store::commit() {
+  impl_->in_job = false;
   auto r = run(impl_->commit);
   if (r) impl_->known_accounts.merge(impl_->pending_accounts);
   impl_->pending_accounts.clear();
@@ -291,6 +294,7 @@ Result<void> Store::commit() {
 }
 
 void Store::rollback() noexcept {
+  impl_->in_job = false;
   impl_->pending_accounts.clear();
   // Some errors make SQLite roll back by itself; ROLLBACK would then only fail.
   if (impl_->db.in_transaction()) run_quietly(impl_->rollback);
@@ -303,12 +307,18 @@ Result<void> Store::savepoint() {
   // believes it is still in one transaction. So a savepoint requires begin().
   if (!impl_->db.in_transaction())
     return StoreError{0, "starting a job savepoint: no transaction is open (was the batch rolled back?)"};
-  return run(impl_->job_savepoint);
+  auto r = run(impl_->job_savepoint);
+  impl_->in_job = r.has_value();
+  return r;
 }
 
-Result<void> Store::release_savepoint() { return run(impl_->job_release); }
+Result<void> Store::release_savepoint() {
+  impl_->in_job = false;
+  return run(impl_->job_release);
+}
 
 void Store::rollback_to_savepoint() noexcept {
+  impl_->in_job = false;
   impl_->pending_accounts.clear();
   if (!impl_->db.in_transaction()) return;
   run_quietly(impl_->job_rollback_to);

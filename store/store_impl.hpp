@@ -22,6 +22,10 @@ struct StoreImpl {
   // `pending_accounts` were written in the open transaction: they count only once it commits, and
   // any rollback forgets them (the next comment upserts again).
   std::set<std::string, std::less<>> known_accounts, pending_accounts;
+  // Inside a writer job's savepoint, an operation needs no savepoint of its own: a failing
+  // operation fails its job, and the writer rolls the whole job back. Saves two statements per
+  // operation (three savepoint pairs per comment became one).
+  bool in_job = false;
 
   // Prepared once in open(), in store.cpp, which holds the SQL for each.
   // Transactions.
@@ -61,8 +65,9 @@ class OpScope {
   Result<void> release();
 
  private:
+  OpScope() noexcept : impl_(nullptr) {}  // inside a job: nothing of its own to release or undo
   explicit OpScope(StoreImpl& impl) noexcept : impl_(&impl) {}
-  StoreImpl* impl_;  // null once released or moved from
+  StoreImpl* impl_;  // null once released, moved from, or inside a job
 };
 
 // Row decoders shared by outbox.cpp and reads.cpp. The column order is kOutboxColumns.

@@ -84,7 +84,8 @@ bool verify_webhook_signature(std::string_view secret, std::string_view body, st
 }
 
 Result<std::vector<model::Comment>> decode_webhook_body(std::string_view body, const std::string& account) {
-  simdjson::dom::parser parser;
+  // One parser per thread, reused: it keeps its buffers between deliveries.
+  thread_local simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto e = parser.parse(body.data(), body.size()).get(doc); e) {
     if (e == simdjson::UTF8_ERROR) return Error("body is not valid UTF-8");
