@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 
 namespace moderatord::connectors {
@@ -10,7 +12,10 @@ namespace {
 class WebhookConnectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    secret_path_ = std::filesystem::temp_directory_path() / "moderatord-webhook-test.secret";
+    // One file per test process: ctest runs the tests of this suite in parallel.
+    secret_path_ = std::filesystem::temp_directory_path() /
+                   ("moderatord-webhook-test-" + std::to_string(::getpid()) + "-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".secret");
     std::ofstream(secret_path_) << "s3cret\n";
     ConnectorConfig cfg{"site", "webhook", {{"secret_file", secret_path_.string()}}, "/", "/", nullptr};
     auto c = make_webhook_connector(cfg);
