@@ -2,6 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -116,7 +119,10 @@ std::string store_cached(const std::filesystem::path& dir, const std::string& ke
   std::filesystem::create_directories(dir, ec);
   if (ec) return "cannot create " + dir.string() + ": " + ec.message();
   const auto final_path = dir / (key + ".hsdb");
-  const auto tmp = dir / (key + ".hsdb.tmp" + std::to_string(reinterpret_cast<std::uintptr_t>(&data)));
+  // A temporary name of our own: several processes (ctest, a reload beside `rules check`) may write
+  // the same key at once; each renames a complete file over the final name.
+  const auto tmp = dir / (key + ".hsdb.tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(data.data(), static_cast<std::streamsize>(data.size()));
