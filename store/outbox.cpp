@@ -50,6 +50,17 @@ Result<Transition> leave_in_flight(StoreImpl& s, sqlite::Query& q, std::int64_t 
 
 }  // namespace
 
+Result<void> read_outbox_rows(sqlite::Query& q, std::vector<OutboxRow>& rows) {
+  for (;;) {
+    auto more = q.step();
+    if (!more) return more.error();
+    if (!*more) return {};
+    auto row = read_outbox_row(q);
+    if (!row) return row.error();
+    rows.push_back(std::move(*row));
+  }
+}
+
 Result<OutboxRow> read_outbox_row(const sqlite::Query& q) {
   OutboxRow r;
   r.id = q.int64(0);
@@ -81,14 +92,7 @@ Result<std::vector<OutboxRow>> Store::claim_due_outbox(std::int64_t now_ms, int 
   {
     sqlite::Query q(impl_->claim_outbox);
     q.bind(now_ms).bind(std::int64_t{limit});
-    for (;;) {
-      auto more = q.step();
-      if (!more) return more.error();
-      if (!*more) break;
-      auto row = read_outbox_row(q);
-      if (!row) return row.error();
-      rows.push_back(std::move(*row));
-    }
+    if (auto r = read_outbox_rows(q, rows); !r) return r.error();
   }
   if (auto r = op->release(); !r) return r.error();
   // RETURNING gives rows in no particular order; the worker wants the longest-waiting first.
@@ -215,14 +219,7 @@ Result<std::vector<OutboxRow>> Store::list_outbox(std::optional<OutboxState> sta
   sqlite::Query q(state ? impl_->list_outbox_state : impl_->list_outbox_all);
   if (state) q.bind(to_string(*state));
   q.bind(std::int64_t{limit});
-  for (;;) {
-    auto more = q.step();
-    if (!more) return more.error();
-    if (!*more) break;
-    auto row = read_outbox_row(q);
-    if (!row) return row.error();
-    rows.push_back(std::move(*row));
-  }
+  if (auto r = read_outbox_rows(q, rows); !r) return r.error();
   return rows;
 }
 

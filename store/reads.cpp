@@ -174,14 +174,7 @@ Result<std::optional<CommentDetail>> Store::comment_detail(std::int64_t comment_
   {
     sqlite::Query q(s.comment_outbox, subject);
     q.bind(comment_id);
-    for (;;) {
-      auto more = q.step();
-      if (!more) return more.error();
-      if (!*more) break;
-      auto row = read_outbox_row(q);
-      if (!row) return row.error();
-      d.outbox.push_back(std::move(*row));
-    }
+    if (auto r = read_outbox_rows(q, d.outbox); !r) return r.error();
   }
   {
     sqlite::Query q(s.comment_audit, subject);

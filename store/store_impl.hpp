@@ -75,6 +75,8 @@ inline constexpr std::string_view kOutboxColumns =
     "id, comment_id, kind, executor, payload_json, state, attempts, next_attempt_at, last_error, created_at, "
     "updated_at";
 Result<OutboxRow> read_outbox_row(const sqlite::Query& q);
+// Steps `q` to the end, appending each row.
+Result<void> read_outbox_rows(sqlite::Query& q, std::vector<OutboxRow>& rows);
 std::optional<OutboxState> parse_outbox_state(std::string_view s) noexcept;
 
 }  // namespace moderatord::store
