@@ -91,7 +91,7 @@ Result<std::vector<std::int64_t>> Store::record_decision(const DecisionRecord& d
     sqlite::Query q(s.insert_verdict, subject);
     q.bind(d.comment_id).bind(revision).bind(v.rule_set_version).bind(v.labels).bind(v.action);
     q.bind(std::int64_t{v.needs_response}).bind(std::int64_t{v.rhetorical}).bind(v.scores_json).bind(v.matches_json);
-    q.bind(now_ms);
+    q.bind(now_ms).bind(std::int64_t{v.negative});
     auto row = q.step();
     if (!row) return row.error();
     if (!*row) return q.error("no id returned");

@@ -141,8 +141,78 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql";
 
+// Policy engine (7.7.2, 7.8, 6.1, 7.6). Version 1 created sla_items and threads_replies as
+// placeholders that no code wrote; they are dropped and made again in their real shape (a DROP
+// of an empty table loses nothing, and is simpler than seven ALTERs).
+constexpr const char* kMigration2 = R"sql(
+-- A complaint, a jibe or a breach (policy 7.8.3 counts replies to these); see reply_signals.hpp.
+ALTER TABLE verdicts ADD COLUMN negative INTEGER NOT NULL DEFAULT 0 CHECK (negative IN (0, 1));
+
+DROP TABLE sla_items;
+DROP TABLE threads_replies;
+
+-- One row per comment or message that needed a reply, or would have but for an exemption.
+--   state open:   waiting for the council's reply (breached_at is set once due_at has passed)
+--   state closed: replied (closed_by 'reply:<comment id>') or resolved by a moderator ('cli:<user>')
+--   state exempt: no reply needed, exemption says why; never due, never reminded
+CREATE TABLE sla_items (
+  id              INTEGER PRIMARY KEY,
+  comment_id      INTEGER NOT NULL REFERENCES comments(id) ON DELETE RESTRICT,
+  account         TEXT NOT NULL,
+  thread_id       TEXT NOT NULL,
+  author_id       TEXT NOT NULL,
+  kind            TEXT NOT NULL,       -- reply | message | offer_offline
+  state           TEXT NOT NULL CHECK (state IN ('open', 'closed', 'exempt')),
+  exemption       TEXT,                -- rhetorical (7.8.1) | repeat (7.8.2) | breach (7.9)
+  repeat_of       INTEGER REFERENCES comments(id) ON DELETE RESTRICT,  -- the answered original
+  similarity      REAL,                -- of the repeat to its original, 0..1
+  tokens          TEXT NOT NULL DEFAULT '',  -- content words, for finding later repeats of it
+  opened_at       INTEGER NOT NULL,    -- when the resident posted it (unix ms)
+  due_at          INTEGER,             -- NULL when exempt
+  platform_due_at INTEGER,             -- the platform's own reply window (Messenger: 24 h), if any
+  remind_at       INTEGER,
+  reminded_at     INTEGER,             -- set with the reminder's outbox row: never reminded twice
+  breached_at     INTEGER,             -- set once found open after due_at
+  closed_at       INTEGER,
+  closed_by       TEXT,
+  close_reason    TEXT,
+  response_ms     INTEGER,             -- closed_at - opened_at
+  lateness_ms     INTEGER,             -- closed_at - due_at when late, else 0
+  UNIQUE (comment_id)
+) STRICT;
+CREATE INDEX sla_items_open ON sla_items (state, due_at);
+CREATE INDEX sla_items_thread ON sla_items (account, thread_id, state);
+CREATE INDEX sla_items_closed ON sla_items (account, closed_at);
+CREATE INDEX sla_items_opened ON sla_items (account, opened_at);
+
+-- The council's replies to a commenter's negative comments, per thread (policy 7.8.3).
+CREATE TABLE threads_replies (
+  id                 INTEGER PRIMARY KEY,
+  account            TEXT NOT NULL,
+  thread_id          TEXT NOT NULL,
+  commenter_id       TEXT NOT NULL,
+  council_comment_id INTEGER NOT NULL REFERENCES comments(id) ON DELETE RESTRICT,
+  replied_at         INTEGER NOT NULL,
+  UNIQUE (council_comment_id)
+) STRICT;
+CREATE INDEX threads_replies_commenter ON threads_replies (account, thread_id, commenter_id);
+
+-- Things the clerk reads about in the daily report: one_reply_violation, own_post_alert, sla_breach.
+CREATE TABLE policy_events (
+  id         INTEGER PRIMARY KEY,
+  at         INTEGER NOT NULL,       -- unix ms
+  account    TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  comment_id INTEGER REFERENCES comments(id) ON DELETE RESTRICT,
+  detail     TEXT NOT NULL DEFAULT ''  -- JSON
+) STRICT;
+CREATE INDEX policy_events_at ON policy_events (account, at);
+CREATE INDEX policy_events_kind ON policy_events (kind, at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "1 (initial schema)", kMigration1},
+    Migration{2, "2 (policy engine: SLA items, one-reply rule, policy events)", kMigration2},
 };
 static_assert(kMigrations.back().version == Store::kSchemaVersion,
               "Store::kSchemaVersion must be the version of the last migration");

@@ -83,6 +83,11 @@ Query& Query::bind(std::int64_t v) noexcept {
   return *this;
 }
 
+Query& Query::bind_real(double v) noexcept {
+  note_bind(sqlite3_bind_double(stmt_, next_++, v));
+  return *this;
+}
+
 Query& Query::bind(std::string_view v) noexcept {
   // sqlite3_bind_text64 takes the length as sqlite3_uint64 and checks it against SQLITE_MAX_LENGTH.
   note_bind(sqlite3_bind_text64(stmt_, next_++, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));

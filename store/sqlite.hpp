@@ -78,6 +78,7 @@ class Query {
   Query& bind(std::int64_t v) noexcept;
   Query& bind(std::string_view v) noexcept;
   Query& bind_null() noexcept;
+  Query& bind_real(double v) noexcept;
   Query& bind_id(std::int64_t id) noexcept;  // 0 binds NULL (an optional foreign key)
 
   // True when a row is ready, false when the statement is done.
@@ -87,6 +88,7 @@ class Query {
 
   std::int64_t int64(int col) const noexcept { return sqlite3_column_int64(stmt_, col); }
   int int32(int col) const noexcept { return sqlite3_column_int(stmt_, col); }
+  double real(int col) const noexcept { return sqlite3_column_double(stmt_, col); }
   bool is_null(int col) const noexcept { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string text(int col) const;  // "" for NULL
 

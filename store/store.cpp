@@ -103,7 +103,8 @@ Result<void> StoreImpl::prepare_statements() {
       {&StoreImpl::comment_revision, "SELECT revision FROM comments WHERE id = ?1", "reading the revision of comment"},
       {&StoreImpl::insert_verdict,
        "INSERT INTO verdicts (comment_id, revision, rule_set_version, labels, action, needs_response, rhetorical, "
-       "scores_json, matches_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+       "scores_json, matches_json, created_at, negative) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+       "RETURNING id",
        "inserting the verdict for comment"},
       {&StoreImpl::insert_decision,
        "INSERT INTO decisions (comment_id, verdict_id, action, reason, actor, created_at) "
@@ -197,6 +198,13 @@ Result<void> StoreImpl::prepare_statements() {
     this->*e.statement = std::move(*s);
   }
   return {};
+}
+
+Result<sqlite::Statement*> StoreImpl::statement(std::string_view sql, const char* what) {
+  if (auto it = cached.find(sql); it != cached.end()) return &it->second;
+  auto s = sqlite::Statement::prepare(db.get(), sql, what);
+  if (!s) return s.error();
+  return &cached.emplace(std::string(sql), std::move(*s)).first->second;
 }
 
 Result<void> StoreImpl::audit(std::int64_t at, std::string_view actor, std::string_view action,

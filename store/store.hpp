@@ -16,6 +16,7 @@
 #include <boost/system/result.hpp>
 
 #include "model/comment.hpp"
+#include "store/sla_records.hpp"
 
 namespace moderatord::store {
 
@@ -55,6 +56,7 @@ struct VerdictRecord {
   std::string action;            // none|escalate|hide|report|remove (what the classifier asked)
   bool needs_response = false;
   bool rhetorical = false;
+  bool negative = false;         // a complaint, jibe or breach (policy 7.8.3)
   std::string scores_json;       // {"obscene":3}
   std::string matches_json;      // [{"rule":"obscene.fuck","category":"obscene","start":9,"end":13}]
 };
@@ -141,7 +143,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   int schema_version() const noexcept;
 
   // Transactions. The writer wraps a batch in begin()/commit() and each job in a savepoint, so one
@@ -176,11 +178,58 @@ class Store {
   // The soonest next_attempt_at among pending rows, for the worker's timer.
   Result<std::optional<std::int64_t>> next_outbox_due();
 
+  // Mail the mailer schedules itself (mail_outbox.cpp). add_to_mail_digest: appends the payload of
+  // mail row `member_id` (with "outbox_id") to `group`'s pending digest row, creating one due at
+  // `due_at_ms` when there is none; a member already in a digest is not added again. Returns the
+  // digest's outbox id. enqueue_mail_once: a mail row with `payload_json` + {"key": key}, unless a
+  // mail row with that key exists (the daily report: one per day, whatever restarts); true if added.
+  Result<std::int64_t> add_to_mail_digest(std::int64_t member_id, std::string_view group,
+                                          std::string_view member_payload_json, std::int64_t due_at_ms,
+                                          std::int64_t now_ms);
+  Result<bool> enqueue_mail_once(std::string_view key, std::string_view payload_json, std::int64_t now_ms);
+
   // Connector cursors (polling position), by account id.
   Result<std::optional<std::string>> load_cursor(std::string_view account);
   Result<void> save_cursor(std::string_view account, std::string_view value, std::int64_t now_ms);
 
   Result<void> audit(const AuditEntry& e);  // id and `at` are filled by the store when 0
+
+  // An outbox row that no decision caused (SLA reminders, alerts to the clerk or the admins);
+  // comment_id 0 when it is about no comment. Returns its id.
+  Result<std::int64_t> enqueue_outbox(std::int64_t comment_id, model::ActionKind kind, std::string_view executor,
+                                      std::string_view payload_json, std::int64_t now_ms);
+
+  // --- The policy engine's records (sla.cpp): policy 7.7.2, 7.8, 6.1, 7.6 ---
+  Result<std::int64_t> insert_sla_item(const SlaItemRow& item, std::int64_t now_ms);
+  Result<std::optional<SlaItemRow>> sla_item(std::int64_t id);
+  Result<std::optional<SlaItemRow>> sla_item_for_comment(std::int64_t comment_id);
+  // Closed (answered) items of `account` opened since `since_ms`, oldest first: the originals a
+  // repeat may refer to (7.8.2). Items found to be repeats count too: a third repeat matches either.
+  Result<std::vector<SlaItemRow>> answered_sla_items(std::string_view account, std::int64_t since_ms);
+  // Open items in a thread (a post or a conversation), oldest first.
+  Result<std::vector<SlaItemRow>> open_sla_items_in_thread(std::string_view account, std::string_view thread_id);
+  // Every open item, for the reminder and breach timer.
+  Result<std::vector<SlaItemRow>> open_sla_items();
+  Result<void> extend_sla_item(std::int64_t id, std::int64_t due_at, std::int64_t platform_due_at, std::int64_t remind_at);
+  // Closes an open item; false when it was not open. Audited with `actor`.
+  Result<bool> close_sla_item(std::int64_t id, std::int64_t closed_at, std::string_view closed_by,
+                              std::string_view reason, std::int64_t response_ms, std::int64_t lateness_ms,
+                              std::string_view actor);
+  Result<void> mark_sla_reminded(std::int64_t id, std::int64_t at);
+  Result<void> mark_sla_breached(std::int64_t id, std::int64_t at);
+  // CLI: items by state ("" = all), newest first.
+  Result<std::vector<SlaItemRow>> list_sla_items(std::string_view state, int limit);
+
+  // 7.8.3: the council's replies to a commenter's negative comments in a thread.
+  Result<int> council_replies_to(std::string_view account, std::string_view thread_id, std::string_view commenter_id);
+  Result<void> record_council_reply(std::string_view account, std::string_view thread_id, std::string_view commenter_id,
+                                    std::int64_t council_comment_id, std::int64_t at);
+  // The comment with this platform id, with its latest verdict's negativity (a reply's parent).
+  Result<std::optional<ReplyTarget>> reply_target(std::string_view account, std::string_view platform_id);
+
+  // Events for the clerk's report: one_reply_violation, own_post_alert, sla_breach.
+  Result<void> add_policy_event(std::string_view account, std::string_view kind, std::int64_t comment_id,
+                                std::string_view detail_json, std::int64_t at);
 
   // Reads for the CLI and metrics.
   Result<StatusSummary> status();

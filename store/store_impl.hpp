@@ -6,6 +6,7 @@
 //
 // Threading: whatever thread owns the Store (the writer thread in the daemon).
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string_view>
 
@@ -46,6 +47,11 @@ struct StoreImpl {
   sqlite::Statement comment_outbox, comment_audit, find_comment;
 
   Result<void> prepare_statements();
+
+  // Statements of the less frequent operations (sla.cpp), prepared on first use and kept, keyed by
+  // their SQL text.
+  std::map<std::string, sqlite::Statement, std::less<>> cached;
+  Result<sqlite::Statement*> statement(std::string_view sql, const char* what);
 
   // Appends to audit_log; `at` is the entry's time (unix ms).
   Result<void> audit(std::int64_t at, std::string_view actor, std::string_view action, std::int64_t comment_id,
