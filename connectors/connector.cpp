@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "connectors/facebook/facebook_connector.hpp"
+#include "connectors/instagram/instagram_connector.hpp"
 #include "connectors/replay/replay_connector.hpp"
 #include "connectors/webhook/webhook_connector.hpp"
 
@@ -32,8 +34,10 @@ net::awaitable<void> Connector::run(CommentSink, CursorStore&) { co_return; }
 Result<ConnectorPtr> make_connector(const ConnectorConfig& config) {
   if (config.platform == "webhook") return make_webhook_connector(config);
   if (config.platform == "replay") return make_replay_connector(config);
+  if (config.platform == "facebook") return make_facebook_connector(config);
+  if (config.platform == "instagram") return make_instagram_connector(config);
   return Error("account " + config.id + ": unknown platform '" + config.platform +
-               "' (this build knows: webhook, replay)");
+               "' (this build knows: webhook, replay, facebook, instagram)");
 }
 
 Result<std::string> read_secret(const ConnectorConfig& config, const std::string& key) {

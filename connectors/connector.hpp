@@ -74,6 +74,20 @@ struct ActionOutcome {
 // Stores polled or replayed comments; true once they are committed (then the cursor may move).
 using CommentSink = std::function<net::awaitable<bool>(std::vector<model::Comment>)>;
 
+// Something only an admin can fix (an expired or revoked token, a missing permission). The daemon
+// stores it as one outbox row for the "mail" executor (payload type "admin_alert"), in a
+// transaction that also records `once_key`: the same key alerts once, across restarts.
+struct AdminAlert {
+  std::string account;   // the connector's account id
+  std::string platform;  // "facebook", ...
+  std::string once_key;  // e.g. "token_invalid:<token fingerprint>": a new token may alert again
+  std::string subject;   // one line; never secrets
+  std::string detail;    // what happened and what to do; never secrets
+};
+// Stores an alert; true once it is durable (or was stored before under its once_key), false when
+// the store failed (the connector may try again later). Runs on the event loop.
+using AlertSink = std::function<net::awaitable<bool>(AdminAlert)>;
+
 // Persisted polling positions, by account id.
 class CursorStore {
  public:
@@ -110,6 +124,7 @@ struct ConnectorConfig {
   std::filesystem::path config_dir;             // resolves relative paths of admin-provided files
   std::filesystem::path state_dir;              // resolves relative paths of files the daemon writes
   net::thread_pool* blocking = nullptr;         // for file and other blocking I/O
+  AlertSink alerts;                             // empty (check-config, tests): connectors only log
 };
 
 // Builds the connector for `config.platform`, validating its settings, so that bad config fails at
