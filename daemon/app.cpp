@@ -104,7 +104,7 @@ class Daemon {
 
   Result<void> build_connectors() {
     for (const auto& a : config_.accounts) {
-      connectors::ConnectorConfig cc{a.id, a.platform, a.settings, a.config_dir, a.state_dir, &blocking_};
+      connectors::ConnectorConfig cc{a.id, a.platform, a.settings, a.config_dir, a.state_dir, &blocking_, {}};
       auto c = connectors::make_connector(cc);
       if (!c) return c.error();
       connectors_.emplace(a.id, std::move(*c));
@@ -369,7 +369,7 @@ int run_daemon(const RunOptions& options) {
     // store or the network: safe to run beside the running daemon (ExecReload=).
     net::thread_pool pool(1);
     for (const auto& a : loaded->config.accounts) {
-      connectors::ConnectorConfig cc{a.id, a.platform, a.settings, a.config_dir, a.state_dir, &pool};
+      connectors::ConnectorConfig cc{a.id, a.platform, a.settings, a.config_dir, a.state_dir, &pool, {}};
       if (auto c = connectors::make_connector(cc); !c) {
         spdlog::critical("configuration is not valid:\n{}", c.error().to_string());
         return 1;
