@@ -271,8 +271,13 @@ class Daemon {
       // (and their connectors) stay as started.
       Config next = config_;
       next.outbox = loaded->config.outbox;
-      next.mail.moderators = loaded->config.mail.moderators;
-      next.mail.from = loaded->config.mail.from;
+      {
+        // Everything of [mail] but where mail goes (transport, maildir: restart only).
+        MailOptions mail = loaded->config.mail;
+        mail.transport = config_.mail.transport;
+        mail.maildir = config_.mail.maildir;
+        next.mail = std::move(mail);
+      }
       next.daemon.shutdown_grace = loaded->config.daemon.shutdown_grace;
       for (auto& a : next.accounts)
         if (const auto* n = loaded->config.account(a.id)) {

@@ -1,5 +1,6 @@
 #include "daemon/config.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -194,14 +195,54 @@ Result<Config> load_config(const std::filesystem::path& file,
   }
 
   if (const auto* t = doc["mail"].as_table()) {
-    r.unknown_keys(*t, "mail.", {"transport", "maildir", "from", "moderators"});
+    r.unknown_keys(*t, "mail.", {"transport", "maildir", "from", "moderators", "clerk", "admins", "templates",
+                                 "smtp_url", "smtp_require_tls", "smtp_ca_file", "smtp_user", "smtp_password_file",
+                                 "smtp_password_credential", "smtp_connect_timeout_ms", "smtp_timeout_ms",
+                                 "sendmail", "digest_interval_ms", "rate_limit_per_hour", "time_zone",
+                                 "report_time"});
     r.get(*t, "mail.", "transport", c.mail.transport);
-    if (c.mail.transport != "maildir") r.error(t->get("transport"), "mail.transport", "must be maildir (for now)");
+    if (c.mail.transport != "maildir" && c.mail.transport != "smtp" && c.mail.transport != "sendmail")
+      r.error(t->get("transport"), "mail.transport", "must be smtp, sendmail or maildir");
     r.get_path(*t, "mail.", "maildir", c.mail.maildir);
     r.get(*t, "mail.", "from", c.mail.from);
     c.mail.moderators = r.get_strings(*t, "mail.", "moderators");
+    c.mail.clerk = r.get_strings(*t, "mail.", "clerk");
+    c.mail.admins = r.get_strings(*t, "mail.", "admins");
+    r.get_path(*t, "mail.", "templates", c.mail.templates);
+    r.get(*t, "mail.", "smtp_url", c.mail.smtp_url);
+    r.get(*t, "mail.", "smtp_require_tls", c.mail.smtp_require_tls);
+    std::filesystem::path ca, password;
+    r.get_path(*t, "mail.", "smtp_ca_file", ca);
+    r.get_path(*t, "mail.", "smtp_password_file", password);
+    if (!ca.empty()) c.mail.smtp_ca_file = resolve(config_dir, ca);
+    if (!password.empty()) c.mail.smtp_password_file = resolve(config_dir, password);
+    r.get(*t, "mail.", "smtp_user", c.mail.smtp_user);
+    r.get(*t, "mail.", "smtp_password_credential", c.mail.smtp_password_credential);
+    if (c.mail.smtp_password_file && !c.mail.smtp_password_credential.empty())
+      r.error(t->get("smtp_password_credential"), "mail.smtp_password_credential",
+              "give smtp_password_file or smtp_password_credential, not both");
+    r.get_ms(*t, "mail.", "smtp_connect_timeout_ms", c.mail.smtp_connect_timeout);
+    r.get_ms(*t, "mail.", "smtp_timeout_ms", c.mail.smtp_timeout);
+    if (c.mail.transport == "smtp" && c.mail.smtp_url.rfind("smtp://", 0) != 0 &&
+        c.mail.smtp_url.rfind("smtps://", 0) != 0)
+      r.error(t->get("smtp_url"), "mail.smtp_url", "transport smtp needs smtp_url = \"smtps://host:465\" or \"smtp://host:587\"");
+    r.get_path(*t, "mail.", "sendmail", c.mail.sendmail);
+    r.get_ms(*t, "mail.", "digest_interval_ms", c.mail.digest_interval);
+    std::int64_t rate = c.mail.rate_limit_per_hour;
+    r.get(*t, "mail.", "rate_limit_per_hour", rate);
+    if (rate < 0 || rate > 100000) r.error(t->get("rate_limit_per_hour"), "mail.rate_limit_per_hour", "must be 0..100000");
+    c.mail.rate_limit_per_hour = static_cast<int>(rate);
+    r.get(*t, "mail.", "time_zone", c.mail.time_zone);
+    r.get(*t, "mail.", "report_time", c.mail.report_time);
+    const auto& rt = c.mail.report_time;
+    if (!rt.empty() && !(rt.size() == 5 && rt[2] == ':' && std::isdigit(static_cast<unsigned char>(rt[0])) &&
+                         std::isdigit(static_cast<unsigned char>(rt[1])) && std::isdigit(static_cast<unsigned char>(rt[3])) &&
+                         std::isdigit(static_cast<unsigned char>(rt[4])) && std::stoi(rt.substr(0, 2)) < 24 &&
+                         std::stoi(rt.substr(3, 2)) < 60))
+      r.error(t->get("report_time"), "mail.report_time", "must be HH:MM (24-hour local time) or \"\"");
   }
   c.mail.maildir = resolve(c.daemon.state_dir, c.mail.maildir);
+  c.mail.templates = resolve(config_dir, c.mail.templates);
   if (c.mail.moderators.empty())
     errors.push_back({file.string(), 0, "", "mail.moderators: at least one address is needed for escalations"});
 

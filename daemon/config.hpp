@@ -59,6 +59,26 @@ struct MailOptions {
   std::string from = "moderatord <moderatord@localhost>";  // Default
   std::vector<std::string> moderators;                     // Default: none; required (escalations must reach someone)
 };
+  std::vector<std::string> clerk;                          // Default: none (then the moderators get the clerk's mail)
+  std::vector<std::string> admins;                         // Default: none (then the moderators get the admins' mail)
+  std::filesystem::path templates = "mail";                // Default: <config dir>/mail (read for every email)
+  // transport = "smtp": smtps://host:465 (implicit TLS) or smtp://host:587 (STARTTLS, required).
+  std::string smtp_url;                                    // Default: none; required for smtp
+  bool smtp_require_tls = true;                            // Default: true; false only for a loopback relay
+  std::optional<std::filesystem::path> smtp_ca_file;       // Default: the system's CA store
+  std::string smtp_user;                                   // Default: none (no AUTH)
+  std::optional<std::filesystem::path> smtp_password_file; // Default: none
+  std::string smtp_password_credential;                    // Default: none; $CREDENTIALS_DIRECTORY/<name>
+  std::chrono::milliseconds smtp_connect_timeout{10000};   // Default: 10 s
+  std::chrono::milliseconds smtp_timeout{60000};           // Default: 60 s for the whole submission
+  std::filesystem::path sendmail = "/usr/sbin/sendmail";   // Default: /usr/sbin/sendmail (transport = "sendmail")
+  // Non-urgent escalations wait for a digest sent every interval (0: each goes at once). Off by
+  // default so that a config written before digests existed behaves as it did; the shipped
+  // config turns both on.
+  std::chrono::milliseconds digest_interval{0};            // Default: 0 (no digest)
+  int rate_limit_per_hour = 0;                             // Default: 0 (no limit); emails an hour per recipient group
+  std::string time_zone = "Europe/London";                 // Default: Europe/London (times in emails, the report day)
+  std::string report_time = "07:00";                       // Default: 07:00 local; "" sends no daily report
 
 enum class AccountMode { enforce, observe };
 

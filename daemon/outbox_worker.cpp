@@ -10,7 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "connectors/blocking.hpp"
-#include "daemon/mail/maildir_mailer.hpp"
+#include "daemon/report/report_mail.hpp"
 #include "daemon/store_call.hpp"
 
 namespace moderatord::daemon {
@@ -34,7 +34,7 @@ OutboxWorker::OutboxWorker(net::any_io_executor executor, store::StoreWriter& wr
                            std::map<std::string, connectors::Connector*> connectors, net::thread_pool& blocking,
                            Metrics& metrics)
     : executor_(executor), writer_(writer), runtime_(runtime), connectors_(std::move(connectors)), blocking_(blocking),
-      metrics_(metrics), timer_(executor) {}
+      metrics_(metrics), timer_(executor), mailer_(writer, blocking, report::report_builder()) {}
 
 std::chrono::milliseconds OutboxWorker::backoff(const OutboxOptions& o, int attempts, double jitter01) {
   double ms = static_cast<double>(o.initial_backoff.count());
@@ -87,8 +87,8 @@ net::awaitable<void> OutboxWorker::execute(store::OutboxRow row, RuntimePtr rt) 
   using namespace boost::asio::experimental::awaitable_operators;
   ActionOutcome outcome;
   if (row.executor == "mail") {
-    auto deliver = [mail = rt->mail, row] { return mail::deliver_to_maildir(mail, row.id, row.payload_json); };
-    outcome = co_await connectors::run_on(blocking_, deliver);
+    // The mailer routes (now or digest), renders and sends on the blocking pool.
+    outcome = co_await mailer_.execute(row, rt->mail);
   } else if (auto it = connectors_.find(row.executor); it != connectors_.end()) {
     connectors::ActionRequest req;
     req.outbox_id = row.id;

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "connectors/connector.hpp"
+#include "daemon/mail/mailer.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/runtime.hpp"
 #include "store/store_writer.hpp"
@@ -51,6 +52,7 @@ class OutboxWorker {
   net::thread_pool& blocking_;
   Metrics& metrics_;
   net::steady_timer timer_;
+  mail::Mailer mailer_;  // event loop only
   std::mt19937_64 rng_{std::random_device{}()};
   bool stopping_ = false;  // event loop only
   std::size_t in_hand_ = 0;

@@ -235,7 +235,7 @@ class Crash(unittest.TestCase):
                 with open(os.path.join(state, "mail", "new", name), "rb") as f:
                     msg = email.message_from_binary_file(f, policy=email.policy.default)
                 self.assertEqual(f"moderatord-outbox-{msg['X-Moderatord-Outbox-Id']}", name)
-                self.assertIn("What to do:", msg.get_content())
+                self.assertIn("What to do:", msg.get_body(preferencelist=("plain",)).get_content())
             self.assertEqual(db.query("PRAGMA integrity_check"), [("ok",)])
             findings = d.sanitizer_findings()
             self.assertEqual(findings, [], "sanitizer findings in moderatord's stderr")

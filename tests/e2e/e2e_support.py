@@ -20,6 +20,10 @@ import tempfile
 import threading
 import time
 
+# The shipped email templates (config/mail/), which test configs name explicitly: a test config
+# lives in a temp dir, where the default (<config dir>/mail) does not exist.
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config", "mail")
+
 # Whatever the daemon prints on stderr is scanned for these: a sanitizer finding fails the test.
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
@@ -253,7 +257,7 @@ def write_config(path, *, state_dir, rules, cache_dir, accounts, http=None, outb
     lines += ["", "[http]"] + [f"{k} = {value(v)}" for k, v in http_opts.items()]
     lines += ["", "[outbox]"] + [f"{k} = {value(v)}" for k, v in outbox_opts.items()]
     mail_opts = {"transport": "maildir", "maildir": "mail", "from": "moderatord <moderatord@test.example>",
-                 "moderators": ["mods@test.example"]}
+                 "moderators": ["mods@test.example"], "templates": os.path.abspath(TEMPLATES)}
     mail_opts.update(mail or {})
     lines += ["", "[mail]"] + [f"{k} = {value(v)}" for k, v in mail_opts.items()]
     for a in accounts:
