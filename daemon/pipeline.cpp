@@ -4,6 +4,8 @@
 
 #include "classifier/scanner.hpp"
 #include "daemon/cli/json_writer.hpp"
+#include "daemon/policy/reply_signals.hpp"
+#include "daemon/reply_rules.hpp"
 #include "daemon/store_call.hpp"
 
 namespace moderatord::daemon {
@@ -92,6 +94,7 @@ struct Prepared {
   store::DecisionRecord record;            // comment_id filled in by the store job
   std::vector<std::string> payload_tails;  // per action: the escalation payload after its head, or ""
   std::uint16_t labels = 0;
+  ReplyFacts reply;                        // for the reply rules (7.7.2, 7.8) and own-post checks
 };
 }  // namespace
 
@@ -101,8 +104,9 @@ std::string escalation_payload(std::int64_t comment_id, const model::Comment& c,
 }
 
 Pipeline::Pipeline(store::StoreWriter& writer, const RuntimeHolder& runtime, Metrics& metrics,
-                   std::function<void()> on_actions)
-    : writer_(writer), runtime_(runtime), metrics_(metrics), on_actions_(std::move(on_actions)) {}
+                   std::function<void()> on_actions, std::function<void(std::int64_t)> on_sla_item)
+    : writer_(writer), runtime_(runtime), metrics_(metrics), on_actions_(std::move(on_actions)),
+      on_sla_item_(std::move(on_sla_item)) {}
 
 boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vector<model::Comment> comments) {
   // One snapshot for the whole delivery: a reload never changes rules in the middle of it.
@@ -131,6 +135,10 @@ boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vecto
     rec.verdict.action = std::string(classifier::to_string(verdict.action));
     rec.verdict.needs_response = verdict.needs_response;
     rec.verdict.rhetorical = verdict.rhetorical;
+    p.reply.signals = policy::reply_signals(verdict, *rt->rules, d);
+    rec.verdict.negative = p.reply.signals.negative;
+    for (const auto& m : verdict.matches)
+      if (m.category == Category::personal_data) p.reply.personal_data_spans.push_back(m.span);
     rec.verdict.scores_json = scores_json(verdict);
     rec.verdict.matches_json = matches_json(verdict, *rt->rules);
     rec.decided_action = std::string(classifier::to_string(d.action));
@@ -153,7 +161,7 @@ boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vecto
   }
 
   Metrics* metrics = &metrics_;
-  auto job = [metrics, comments = std::move(comments),
+  auto job = [metrics, rt, comments = std::move(comments),
               prepared = std::move(prepared)](store::Store& s) mutable -> store::Result<IngestSummary> {
     IngestSummary summary;
     const std::int64_t now = now_ms();
@@ -177,6 +185,12 @@ boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vecto
           rec.actions[a].payload_json = escalation_head(ingested->comment_id) + prepared[i].payload_tails[a];
       if (auto r = s.record_decision(rec, now); !r) return r.error();
       summary.actions += rec.actions.size();
+      auto replies = apply_reply_rules(s, *rt, ingested->comment_id, c, prepared[i].reply,
+                                       ingested->change == store::Change::inserted, now);
+      if (!replies) return replies.error();
+      summary.actions += replies->mails;
+      if (replies->next_deadline != 0 && (summary.sla_next == 0 || replies->next_deadline < summary.sla_next))
+        summary.sla_next = replies->next_deadline;
       for (std::size_t cat = 0; cat < classifier::kLabelCount; ++cat)
         if ((prepared[i].labels >> cat) & 1U)
           metrics->add("moderatord_verdicts_total",
@@ -188,6 +202,7 @@ boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vecto
   auto result = co_await store_call<IngestSummary>(writer_, std::move(job));
   if (!result) metrics_.add("moderatord_store_errors_total", "");
   if (result && result->actions > 0 && on_actions_) on_actions_();
+  if (result && result->sla_next != 0 && on_sla_item_) on_sla_item_(result->sla_next);
   co_return result;
 }
 

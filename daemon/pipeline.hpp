@@ -17,12 +17,15 @@ namespace moderatord::daemon {
 struct IngestSummary {
   std::size_t inserted = 0, updated = 0, unchanged = 0;
   std::size_t actions = 0;  // outbox rows written
+  std::int64_t sla_next = 0;  // the earliest reminder time of SLA items opened (unix ms), 0: none
 };
 
 class Pipeline {
  public:
-  // `on_actions` is called on the caller's executor after a commit that wrote outbox rows.
-  Pipeline(store::StoreWriter& writer, const RuntimeHolder& runtime, Metrics& metrics, std::function<void()> on_actions);
+  // `on_actions` is called on the caller's executor after a commit that wrote outbox rows;
+  // `on_sla_item` after one that opened SLA items, with the earliest reminder time (unix ms).
+  Pipeline(store::StoreWriter& writer, const RuntimeHolder& runtime, Metrics& metrics, std::function<void()> on_actions,
+           std::function<void(std::int64_t)> on_sla_item = {});
 
   // Stores, classifies and decides `comments`; resumes on the caller's executor once committed.
   // An error means nothing of the delivery was stored (answer 503 so that the platform retries).
@@ -33,6 +36,7 @@ class Pipeline {
   const RuntimeHolder& runtime_;
   Metrics& metrics_;
   std::function<void()> on_actions_;
+  std::function<void(std::int64_t)> on_sla_item_;
 };
 
 // The escalation email's content, rendered at decision time into the outbox payload so that the

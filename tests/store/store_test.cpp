@@ -61,7 +61,7 @@ TEST_F(StoreTest, MigratesANewFile) {
   s.reset();
 
   RawDb raw(db_path());
-  EXPECT_EQ(raw.scalar("PRAGMA user_version"), 1);
+  EXPECT_EQ(raw.scalar("PRAGMA user_version"), Store::kSchemaVersion);
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
   for (const char* table : {"accounts", "comments", "verdicts", "decisions", "outbox", "sla_items", "threads_replies",
                             "cursors", "audit_log"})
@@ -83,7 +83,7 @@ TEST_F(StoreTest, ReopeningKeepsDataAndSchema) {
   }
   auto s = open();
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->schema_version(), 1);
+  EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
   auto found = s->find_comment("website", "c1");
   ASSERT_TRUE(found);
   EXPECT_EQ(*found, id);
@@ -96,18 +96,19 @@ TEST_F(StoreTest, RefusesANewerSchema) {
   ASSERT_TRUE(open());
   {
     RawDb raw(db_path());
-    ASSERT_EQ(raw.exec("PRAGMA user_version = 3"), SQLITE_OK);
+    ASSERT_EQ(raw.exec("PRAGMA user_version = 99"), SQLITE_OK);
   }
   for (bool read_only : {false, true}) {
     StoreOptions o = test::options_for(db_path());
     o.read_only = read_only;
     auto s = Store::open(o);
     ASSERT_FALSE(s);
-    EXPECT_THAT(s.error().message, HasSubstr("database schema 3 is newer than this moderatord (1)"));
+    EXPECT_THAT(s.error().message, HasSubstr("database schema 99 is newer than this moderatord (" +
+                                               std::to_string(Store::kSchemaVersion) + ")"));
     EXPECT_THAT(s.error().message, HasSubstr(db_path().string()));
   }
   RawDb raw(db_path());
-  EXPECT_EQ(raw.scalar("PRAGMA user_version"), 3);  // untouched
+  EXPECT_EQ(raw.scalar("PRAGMA user_version"), 99);  // untouched
 }
 
 TEST_F(StoreTest, OpenErrorsNameTheFile) {
