@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <list>
 
@@ -22,6 +23,7 @@
 #include "daemon/config.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/outbox_worker.hpp"
+#include "daemon/sla_timer.hpp"
 #include "daemon/pipeline.hpp"
 #include "daemon/runtime.hpp"
 #include "daemon/store_call.hpp"
@@ -51,10 +53,11 @@ void setup_logging() {
 
 void notify(const std::string& state) { sd_notify(0, state.c_str()); }
 
-RuntimePtr build_runtime(const Config& cfg, classifier::RuleSetPtr rules,
+RuntimePtr build_runtime(const Config& cfg, classifier::RuleSetPtr rules, const PolicyFiles& policy_files,
                          const std::map<std::string, connectors::ConnectorPtr>& connectors) {
   auto rt = std::make_shared<Runtime>();
   rt->rules = std::move(rules);
+  rt->policy = policy_files;
   rt->outbox = cfg.outbox;
   rt->mail = cfg.mail;
   for (const auto& a : cfg.accounts) {
@@ -64,6 +67,7 @@ RuntimePtr build_runtime(const Config& cfg, classifier::RuleSetPtr rules,
     ar.policy.observe = a.mode == AccountMode::observe;
     ar.policy.allow_remove = a.allow_remove;
     ar.policy.thresholds = a.thresholds;
+    ar.sla = a.sla;
     if (auto it = connectors.find(a.id); it != connectors.end()) ar.capabilities = it->second->capabilities();
     rt->accounts.emplace(a.id, std::move(ar));
   }
@@ -73,6 +77,7 @@ RuntimePtr build_runtime(const Config& cfg, classifier::RuleSetPtr rules,
 struct Loaded {
   Config config;
   classifier::RuleSetPtr rules;
+  PolicyFiles policy;
 };
 
 Result<Loaded> load_all(const RunOptions& options) {
@@ -86,7 +91,16 @@ Result<Loaded> load_all(const RunOptions& options) {
     e.diagnostics.insert(e.diagnostics.begin(), {"", 0, "", "rules in " + cfg->daemon.rules.string() + " are not valid:"});
     return e;
   }
-  return Loaded{std::move(*cfg), std::move(*rules)};
+  const bool working_hours = std::any_of(cfg->accounts.begin(), cfg->accounts.end(), [](const AccountOptions& a) {
+    return a.sla.clock == policy::SlaPolicy::Clock::working_hours;
+  });
+  auto policy_files = load_policy_files(cfg->sla, working_hours);
+  if (!policy_files) {
+    auto e = policy_files.error();
+    e.diagnostics.insert(e.diagnostics.begin(), {"", 0, "", "the policy files named in [sla] are not valid:"});
+    return e;
+  }
+  return Loaded{std::move(*cfg), std::move(*rules), std::move(*policy_files)};
 }
 
 std::string path_of(std::string_view target) {
@@ -100,6 +114,7 @@ class Daemon {
       : options_(options), config_(std::move(loaded.config)), writer_(std::move(store)),
         runtime_(nullptr), signals_(ioc_, SIGTERM, SIGINT, SIGHUP) {
     rules_ = std::move(loaded.rules);
+    policy_files_ = std::move(loaded.policy);
   }
 
   Result<void> build_connectors() {
@@ -109,12 +124,16 @@ class Daemon {
       if (!c) return c.error();
       connectors_.emplace(a.id, std::move(*c));
     }
-    runtime_.set(build_runtime(config_, rules_, connectors_));
+    runtime_.set(build_runtime(config_, rules_, policy_files_, connectors_));
     return {};
   }
 
   int run() {
-    pipeline_ = std::make_unique<Pipeline>(writer_, runtime_, metrics_, [this] { outbox_->wake(); });
+    // New comments may open SLA items due sooner than the timer's next wake-up.
+    pipeline_ = std::make_unique<Pipeline>(
+        writer_, runtime_, metrics_, [this] { outbox_->wake(); },
+        [this](std::int64_t at) { sla_timer_->wake_by(at); });
+    sla_timer_ = std::make_unique<SlaTimer>(ioc_.get_executor(), writer_, runtime_, metrics_, [this] { outbox_->wake(); });
     std::map<std::string, connectors::Connector*> executors;
     for (auto& [id, c] : connectors_) executors.emplace(id, c.get());
     outbox_ = std::make_unique<OutboxWorker>(ioc_.get_executor(), writer_, runtime_, executors, blocking_, metrics_);
@@ -142,6 +161,7 @@ class Daemon {
                     }));
     }
     net::co_spawn(ioc_, outbox_->run(), net::detached);
+    net::co_spawn(ioc_, sla_timer_->run(), net::detached);
     net::co_spawn(ioc_, handle_signals(), net::detached);
     net::co_spawn(ioc_, status_loop(), net::detached);
     std::uint64_t watchdog_usec = 0;
@@ -284,10 +304,13 @@ class Daemon {
           a.mode = n->mode;
           a.allow_remove = n->allow_remove;
           a.thresholds = n->thresholds;
+          a.sla = n->sla;
         }
+      next.sla = loaded->config.sla;
+      policy_files_ = loaded->policy;
       config_ = std::move(next);
       rules_ = loaded->rules;
-      runtime_.set(build_runtime(config_, rules_, connectors_));
+      runtime_.set(build_runtime(config_, rules_, policy_files_, connectors_));
       spdlog::info("reload: now using rules {:.12} ({}, {} rules)", rules_->version(), rules_->cache_status(),
                    rules_->rules().size());
       metrics_.add("moderatord_reloads_total", "result=\"ok\"");
@@ -302,6 +325,7 @@ class Daemon {
     stopping_ = true;
     server_->stop();
     for (auto& s : cancel_) s.emit(net::cancellation_type::terminal);
+    sla_timer_->stop();
     outbox_->stop();
     const auto deadline = std::chrono::steady_clock::now() + config_.daemon.shutdown_grace;
     net::steady_timer t(ioc_);
@@ -344,6 +368,7 @@ class Daemon {
   RunOptions options_;
   Config config_;               // event loop only (after start)
   classifier::RuleSetPtr rules_;
+  PolicyFiles policy_files_;
   net::io_context ioc_{1};
   net::thread_pool blocking_{2};  // file I/O, fsync, rule compilation on reload
   store::StoreWriter writer_;
@@ -352,6 +377,7 @@ class Daemon {
   std::map<std::string, connectors::ConnectorPtr> connectors_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<OutboxWorker> outbox_;
+  std::unique_ptr<SlaTimer> sla_timer_;
   std::unique_ptr<http::HttpServer> server_;
   net::signal_set signals_;
   std::list<net::cancellation_signal> cancel_;

@@ -123,7 +123,7 @@ Result<Config> load_config(const std::filesystem::path& file,
   Config c;
   c.file = std::filesystem::absolute(file);
   const auto config_dir = c.file.parent_path();
-  r.unknown_keys(doc, "", {"daemon", "http", "outbox", "mail", "account"});
+  r.unknown_keys(doc, "", {"daemon", "http", "outbox", "mail", "account", "sla"});
 
   if (const auto* t = doc["daemon"].as_table()) {
     r.unknown_keys(*t, "daemon.", {"state_dir", "database", "rules", "cache_dir", "synchronous",
@@ -246,6 +246,8 @@ Result<Config> load_config(const std::filesystem::path& file,
   if (c.mail.moderators.empty())
     errors.push_back({file.string(), 0, "", "mail.moderators: at least one address is needed for escalations"});
 
+  parse_sla_section(doc["sla"].as_table(), config_dir, file.string(), c.sla, errors);
+
   if (const toml::node* accounts = doc.get("account")) {
     const auto* arr = accounts->as_array();
     if (arr == nullptr) r.error(accounts, "account", "write accounts as [[account]] tables");
@@ -270,6 +272,10 @@ Result<Config> load_config(const std::filesystem::path& file,
       for (const auto& [k, v] : *t) {
         const std::string key(k.str());
         if (key == "id" || key == "platform" || key == "mode" || key == "allow_remove") continue;
+        if (key == "sla") {
+          if (v.as_table() == nullptr) r.error(&v, prefix + "sla", "must be a table");
+          continue;
+        }
         if (key == "thresholds") {
           const auto* th = v.as_table();
           if (th == nullptr) {
@@ -305,6 +311,7 @@ Result<Config> load_config(const std::filesystem::path& file,
         } else if (auto b = v.value<bool>()) a.settings[key] = *b ? "true" : "false";
         else r.error(&v, prefix + key, "must be a string, number or boolean");
       }
+      a.sla = parse_account_sla((*t)["sla"].as_table(), c.sla, a.platform, prefix, file.string(), errors);
       c.accounts.push_back(std::move(a));
     }
   }

@@ -14,6 +14,7 @@
 
 #include "classifier/error.hpp"
 #include "classifier/rule.hpp"
+#include "daemon/sla_options.hpp"
 #include "store/store.hpp"
 
 namespace moderatord::daemon {
@@ -54,11 +55,10 @@ struct OutboxOptions {
 };
 
 struct MailOptions {
-  std::string transport = "maildir";                       // Default: maildir (the only one so far)
+  std::string transport = "maildir";                       // Default: maildir; or smtp, sendmail (reloadable)
   std::filesystem::path maildir = "mail";                  // Default: <state_dir>/mail
   std::string from = "moderatord <moderatord@localhost>";  // Default
   std::vector<std::string> moderators;                     // Default: none; required (escalations must reach someone)
-};
   std::vector<std::string> clerk;                          // Default: none (then the moderators get the clerk's mail)
   std::vector<std::string> admins;                         // Default: none (then the moderators get the admins' mail)
   std::filesystem::path templates = "mail";                // Default: <config dir>/mail (read for every email)
@@ -79,6 +79,7 @@ struct MailOptions {
   int rate_limit_per_hour = 0;                             // Default: 0 (no limit); emails an hour per recipient group
   std::string time_zone = "Europe/London";                 // Default: Europe/London (times in emails, the report day)
   std::string report_time = "07:00";                       // Default: 07:00 local; "" sends no daily report
+};
 
 enum class AccountMode { enforce, observe };
 
@@ -89,6 +90,7 @@ struct AccountOptions {
   bool allow_remove = false;  // Default: false: "remove" becomes hide (reversible, keeps evidence)
   // Per-category threshold overrides: replaces the rules' thresholds for the categories named.
   std::map<classifier::Category, std::array<double, classifier::kActionCount>> thresholds;
+  policy::SlaPolicy sla;  // [sla] defaults with this account's [account.sla] overrides (reloadable)
   // Platform-specific keys, kept as strings for the connector's factory to validate.
   std::map<std::string, std::string> settings;
   std::filesystem::path config_dir;  // for the connector to resolve its own relative paths
@@ -102,6 +104,7 @@ struct Config {
   OutboxOptions outbox;
   MailOptions mail;
   std::vector<AccountOptions> accounts;
+  SlaOptions sla;  // (reloadable)
 
   const AccountOptions* account(std::string_view id) const;
 };

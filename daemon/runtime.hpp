@@ -19,6 +19,7 @@ struct AccountRuntime {
   std::string platform;
   policy::AccountPolicy policy;
   connectors::Capabilities capabilities;
+  policy::SlaPolicy sla;  // reply deadlines and 7.8 settings
 };
 
 struct Runtime {
@@ -26,6 +27,7 @@ struct Runtime {
   std::map<std::string, AccountRuntime, std::less<>> accounts;
   OutboxOptions outbox;
   MailOptions mail;
+  PolicyFiles policy;  // working calendar, own-post lists, offer-offline wording ([sla])
 };
 using RuntimePtr = std::shared_ptr<const Runtime>;
 
