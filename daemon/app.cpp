@@ -20,6 +20,7 @@
 #include <list>
 
 #include "connectors/blocking.hpp"
+#include "daemon/admin_alerts.hpp"
 #include "daemon/config.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/outbox_worker.hpp"
@@ -120,6 +121,9 @@ class Daemon {
   Result<void> build_connectors() {
     for (const auto& a : config_.accounts) {
       connectors::ConnectorConfig cc{a.id, a.platform, a.settings, a.config_dir, a.state_dir, &blocking_, {}};
+      cc.alerts = make_admin_alert_sink(writer_, [this] {
+        if (outbox_) outbox_->wake();
+      });
       auto c = connectors::make_connector(cc);
       if (!c) return c.error();
       connectors_.emplace(a.id, std::move(*c));

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cctype>
 #include <charconv>
 
 #include "connectors/http/redact.hpp"
@@ -32,10 +33,12 @@ std::optional<std::int64_t> to_int(const std::string& s) {
   return v;
 }
 
+// Graph ids are digits and '_'; letters and '-' are let through for other id schemes, but nothing
+// that could change the request path ('/', '?', '#', '%', '.').
 bool valid_graph_id(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
+  if (s.empty() || s.size() > 128) return false;
   for (char c : s)
-    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '_') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
   return true;
 }
 
