@@ -17,7 +17,9 @@ cursors, a post's comments, Messenger conversations, Instagram media and comment
     fake.requests                        # every request received: method, path, query, form, time, auth
     fake.close()
 
-Run alone (`graph_api_fake.py DIR`) it prints its base URL and CA file and serves until killed.
+Run alone (`graph_api_fake.py DIR`) it prints {"base_url", "ca_file"} as one JSON line and serves
+until killed; then POST /_fake/fail, /_fake/headers, /_fake/post (JSON bodies with the arguments of
+fail_next, headers_next, add_post) and GET /_fake/requests control it.
 """
 import base64
 import json
@@ -188,12 +190,30 @@ class GraphFake:
         h.end_headers()
         h.wfile.write(data)
 
+    def _control(self, h, method, path, raw):
+        """/_fake/...: the same controls over HTTP, for tests in other processes (the C++ client tests)."""
+        arg = json.loads(raw or b"{}")
+        if method == "GET" and path == "/_fake/requests":
+            with self.lock:
+                return self._reply(h, 200, self.requests)
+        if method == "POST" and path == "/_fake/fail":
+            self.fail_next(arg["path"], arg["status"], arg.get("body"), arg.get("headers"), arg.get("count", 1))
+        elif method == "POST" and path == "/_fake/headers":
+            self.headers_next(arg["path"], arg["headers"], arg.get("count", 1))
+        elif method == "POST" and path == "/_fake/post":
+            self.add_post(arg["id"], arg["message"], author=arg.get("from"))
+        else:
+            return self._reply(h, 404, {"error": "no such control"})
+        return self._reply(h, 200, {"ok": True})
+
     def _serve(self, h, method):
         url = urllib.parse.urlsplit(h.path)
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         length = int(h.headers.get("Content-Length") or 0)
         raw = h.rfile.read(length) if length else b""
         form = {k: v[-1] for k, v in urllib.parse.parse_qs(raw.decode("utf-8", "replace")).items()}
+        if url.path.startswith("/_fake/"):
+            return self._control(h, method, url.path, raw)
         auth = h.headers.get("Authorization", "")
         token = auth[len("Bearer "):] if auth.startswith("Bearer ") else query.get("access_token", "")
         with self.lock:

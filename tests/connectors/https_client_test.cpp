@@ -1,0 +1,248 @@
+// The shared HTTPS client against the fake Graph API (tests/fakes/graph_api_fake.py, started once
+// for the suite; HTTPS on 127.0.0.1 with a test CA made by openssl): verified TLS, keep-alive,
+// retries on 5xx and 429 with Retry-After, the rate-limit hook holding later calls back, the
+// request budget, and failures that are not retried.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <simdjson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "connectors/http/https_client.hpp"
+#include "connectors/meta/usage_headers.hpp"
+
+namespace moderatord::connectors::http {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+struct Fake {
+  pid_t pid = -1;
+  std::string base_url, ca_file, origin;
+};
+Fake g_fake;
+
+class HttpsClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const fs::path dir = fs::temp_directory_path() / ("moderatord-https-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    int out[2];
+    ASSERT_EQ(::pipe(out), 0);
+    const std::string script = std::string(MODERATORD_SOURCE_DIR) + "/tests/fakes/graph_api_fake.py";
+    g_fake.pid = ::fork();
+    if (g_fake.pid == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::execlp("python3", "python3", script.c_str(), dir.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string line;
+    char ch;
+    while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
+    ::close(out[0]);
+    simdjson::dom::parser p;
+    simdjson::dom::element doc;
+    ASSERT_EQ(p.parse(line).get(doc), simdjson::SUCCESS) << "the fake did not start: '" << line << "'";
+    g_fake.base_url = std::string(doc["base_url"].get_string().value());
+    g_fake.ca_file = std::string(doc["ca_file"].get_string().value());
+    g_fake.origin = g_fake.base_url.substr(0, g_fake.base_url.find("/v21.0"));
+  }
+  static void TearDownTestSuite() {
+    if (g_fake.pid > 0) {
+      ::kill(g_fake.pid, SIGTERM);
+      ::waitpid(g_fake.pid, nullptr, 0);
+    }
+  }
+
+  HttpsClientOptions options(bool with_ca = true) {
+    HttpsClientOptions o;
+    o.name = "test";
+    if (with_ca) o.ca_file = g_fake.ca_file;
+    o.retry.initial_backoff = 20ms;
+    o.retry.max_backoff = 200ms;
+    o.total_timeout = 20s;
+    return o;
+  }
+
+  // Runs `f(client)` (a coroutine) to completion on a fresh io_context.
+  template <class F>
+  void run(HttpsClientOptions o, F f, ThrottleHook hook = {}) {
+    net::io_context ioc;
+    auto client = HttpsClient::create(ioc.get_executor(), std::move(o), std::move(hook));
+    ASSERT_TRUE(client) << client.error().to_string();
+    HttpsClient* c = client->get();
+    net::co_spawn(ioc, f(*c), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+    ioc.run();
+  }
+
+  static HttpsRequest get(const std::string& path) {
+    HttpsRequest r;
+    r.url = g_fake.base_url + path;
+    r.headers = {{"Authorization", "Bearer test-page-token"}};
+    return r;
+  }
+  static HttpsRequest control(const std::string& what, const std::string& json) {
+    HttpsRequest r;
+    r.method = "POST";
+    r.url = g_fake.origin + "/_fake/" + what;
+    r.body = json;
+    r.content_type = "application/json";
+    return r;
+  }
+};
+
+TEST_F(HttpsClientTest, VerifiedGetsReuseOneConnection) {
+  run(options(), [](HttpsClient& c) -> net::awaitable<void> {
+    for (int i = 0; i < 3; ++i) {
+      auto r = co_await c.send(get("/1/conversations"));
+      EXPECT_TRUE(r) << (r ? "" : r.error().message);
+      if (r) {
+        EXPECT_EQ(r->status, 200u);
+        EXPECT_EQ(r->attempts, 1);
+        EXPECT_NE(r->body.find("\"data\""), std::string::npos);
+        EXPECT_NE(r->header("content-type").find("application/json"), std::string_view::npos);
+      }
+    }
+    EXPECT_EQ(c.connections_opened(), 1u) << "keep-alive: one TLS connection for three requests";
+  });
+}
+
+TEST_F(HttpsClientTest, LocalhostByNameWithSni) {
+  auto o = options();
+  run(o, [](HttpsClient& c) -> net::awaitable<void> {
+    auto req = get("/1/conversations");
+    req.url.replace(req.url.find("127.0.0.1"), 9, "localhost");
+    auto r = co_await c.send(req);
+    EXPECT_TRUE(r && r->status == 200u) << (r ? std::to_string(r->status) : r.error().message);
+  });
+}
+
+TEST_F(HttpsClientTest, UntrustedCertificateFailsAtOnce) {
+  run(options(false), [](HttpsClient& c) -> net::awaitable<void> {
+    auto r = co_await c.send(get("/1/conversations"));
+    EXPECT_FALSE(r);
+    if (!r) {
+      EXPECT_EQ(r.error().kind, HttpsFailure::Kind::tls);
+      EXPECT_NE(r.error().message.find("certificate verification failed"), std::string::npos) << r.error().message;
+    }
+    EXPECT_EQ(c.connections_opened(), 0u);
+  });
+}
+
+TEST_F(HttpsClientTest, ServerErrorsAreRetried) {
+  run(options(), [this](HttpsClient& c) -> net::awaitable<void> {
+    auto ctl = co_await c.send(control("fail", R"({"path":"/7/conversations","status":503,"count":2})"));
+    EXPECT_TRUE(ctl && ctl->status == 200u);
+    auto r = co_await c.send(get("/7/conversations"));
+    EXPECT_TRUE(r);
+    if (r) {
+      EXPECT_EQ(r->status, 200u);
+      EXPECT_EQ(r->attempts, 3);
+    }
+    // Never more than max_attempts: five failures in a row give the last 503 back.
+    co_await c.send(control("fail", R"({"path":"/8/conversations","status":502,"count":5})"));
+    auto bad = co_await c.send(get("/8/conversations"));
+    EXPECT_TRUE(bad && bad->status == 502u && bad->attempts == 4);
+  });
+}
+
+TEST_F(HttpsClientTest, RetryAfterIsWaitedFor) {
+  run(options(), [this](HttpsClient& c) -> net::awaitable<void> {
+    co_await c.send(control("fail", R"({"path":"/9/conversations","status":429,"headers":{"Retry-After":"1"}})"));
+    const auto t0 = Clock::now();
+    auto r = co_await c.send(get("/9/conversations"));
+    EXPECT_TRUE(r && r->status == 200u && r->attempts == 2);
+    EXPECT_GE(Clock::now() - t0, 1s);
+  });
+}
+
+TEST_F(HttpsClientTest, RateLimitHeaderHoldsLaterCallsBack) {
+  meta::UsageOptions usage;
+  ThrottleHook hook = [usage](const HttpsResponse& r) { return meta::graph_throttle(r, usage); };
+  run(
+      options(),
+      [this](HttpsClient& c) -> net::awaitable<void> {
+        co_await c.send(control(
+            "headers",
+            R"({"path":"/10/conversations","headers":{"X-Business-Use-Case-Usage":"{\"10\":[{\"type\":\"pages\",\"call_count\":100,\"total_cputime\":1,\"total_time\":1,\"estimated_time_to_regain_access\":1}]}"}})"));
+        auto first = co_await c.send(get("/10/conversations"));
+        EXPECT_TRUE(first && first->status == 200u);
+        if (first) {
+          EXPECT_EQ(first->retry_after, 60s);
+        }
+        EXPECT_GT(c.not_before(), Clock::now() + 55s);
+        auto req = get("/10/conversations");
+        req.max_wait = 100ms;  // an outbox action: would rather be rescheduled
+        auto second = co_await c.send(req);
+        EXPECT_FALSE(second);
+        if (!second) {
+          EXPECT_EQ(second.error().kind, HttpsFailure::Kind::throttled);
+          EXPECT_GT(second.error().retry_after, 55s);
+        }
+      },
+      hook);
+}
+
+TEST_F(HttpsClientTest, RequestBudget) {
+  auto o = options();
+  o.requests_per_hour = 2;
+  run(o, [](HttpsClient& c) -> net::awaitable<void> {
+    for (int i = 0; i < 2; ++i) {
+      auto r = co_await c.send(get("/1/conversations"));
+      EXPECT_TRUE(r);
+    }
+    auto req = get("/1/conversations");
+    req.max_wait = 0ms;
+    auto r = co_await c.send(req);
+    EXPECT_FALSE(r);
+    if (!r) {
+      EXPECT_EQ(r.error().kind, HttpsFailure::Kind::budget);
+      EXPECT_GT(r.error().retry_after, 1000s);  // one request per half hour
+    }
+  });
+}
+
+TEST_F(HttpsClientTest, RefusedConnectionIsRetriedThenReported) {
+  // A port nobody listens on: bind one, note it, close it.
+  net::io_context tmp;
+  net::ip::tcp::acceptor a(tmp, {net::ip::make_address("127.0.0.1"), 0});
+  const auto port = a.local_endpoint().port();
+  a.close();
+  run(options(), [port](HttpsClient& c) -> net::awaitable<void> {
+    HttpsRequest req;
+    req.url = "https://127.0.0.1:" + std::to_string(port) + "/x?access_token=SECRET";
+    auto r = co_await c.send(req);
+    EXPECT_FALSE(r);
+    if (!r) {
+      EXPECT_EQ(r.error().kind, HttpsFailure::Kind::network);
+      EXPECT_EQ(r.error().message.find("SECRET"), std::string::npos);
+    }
+  });
+}
+
+TEST_F(HttpsClientTest, PlainHttpIsRefused) {
+  run(options(), [](HttpsClient& c) -> net::awaitable<void> {
+    HttpsRequest req;
+    req.url = "http://127.0.0.1/x";
+    auto r = co_await c.send(req);
+    EXPECT_TRUE(!r && r.error().kind == HttpsFailure::Kind::bad_url);
+  });
+}
+
+}  // namespace
+}  // namespace moderatord::connectors::http
