@@ -6,6 +6,7 @@
 
 #include "daemon/app.hpp"
 #include "daemon/cli/commands.hpp"
+#include "daemon/cli/sla_commands.hpp"
 #include "daemon/cli/store_commands.hpp"
 
 namespace {
@@ -83,6 +84,21 @@ int main(int argc, char** argv) {
   add_db_options(outbox_retry);
   std::int64_t row_id = 0;
   outbox_retry->add_option("ID", row_id, "outbox row id")->required();
+  auto* sla = app.add_subcommand("sla", "comments waiting for a reply (policy 7.7.2): list, or resolve by hand");
+  sla->require_subcommand(1);
+  auto* sla_list = sla->add_subcommand("list", "SLA items, newest first, with time left or lateness");
+  add_db_options(sla_list);
+  std::string sla_state = "open";
+  int sla_limit = 50;
+  sla_list->add_option("--state", sla_state, "open, closed, exempt or all")->default_str("open");
+  sla_list->add_option("--limit", sla_limit, "rows to show")->default_str("50");
+  sla_list->add_flag("--json", db_opts.json, "machine-readable output");
+  auto* sla_resolve = sla->add_subcommand("resolve", "close an open item by hand (answered offline, by phone, ...)");
+  add_db_options(sla_resolve);
+  std::int64_t sla_id = 0;
+  std::string sla_reason;
+  sla_resolve->add_option("ID", sla_id, "SLA item id (as in `sla list`)")->required();
+  sla_resolve->add_option("--reason", sla_reason, "why: recorded in the audit log")->required();
   auto* comments = app.add_subcommand("comments", "inspect stored comments");
   comments->require_subcommand(1);
   auto* comments_show = comments->add_subcommand("show", "a comment, its verdict, decision, actions and audit trail");
@@ -107,6 +123,8 @@ int main(int argc, char** argv) {
     if (*outbox_list) return outbox_list_command(db_opts, state_filter, limit, stdout, stderr);
     if (*outbox_retry) return outbox_retry_command(db_opts, row_id, stdout, stderr);
     if (*comments_show) return comments_show_command(db_opts, comment_id, stdout, stderr);
+    if (*sla_list) return sla_list_command(db_opts, sla_state, sla_limit, stdout, stderr);
+    if (*sla_resolve) return sla_resolve_command(db_opts, sla_id, sla_reason, stdout, stderr);
   } catch (const std::exception& e) {
     std::cerr << "moderatord: " << e.what() << '\n';
     return 1;

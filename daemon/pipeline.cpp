@@ -137,8 +137,12 @@ boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vecto
     rec.verdict.rhetorical = verdict.rhetorical;
     p.reply.signals = policy::reply_signals(verdict, *rt->rules, d);
     rec.verdict.negative = p.reply.signals.negative;
-    for (const auto& m : verdict.matches)
-      if (m.category == Category::personal_data) p.reply.personal_data_spans.push_back(m.span);
+    // The own-post check (7.6.2) counts personal data the classifier labelled, located by the rules
+    // that found it (not those that argued against, such as a public building's address).
+    if (verdict.has_label(Category::personal_data))
+      for (const auto& m : verdict.matches)
+        if (m.category == Category::personal_data && rt->rules->rules()[m.rule].weight > 0)
+          p.reply.personal_data_spans.push_back(m.span);
     rec.verdict.scores_json = scores_json(verdict);
     rec.verdict.matches_json = matches_json(verdict, *rt->rules);
     rec.decided_action = std::string(classifier::to_string(d.action));

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 
 #include "daemon/cli/json_writer.hpp"
@@ -25,6 +26,17 @@ std::string when(std::int64_t ms) {
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
   return buf;
 }
+
+
+void print_row(std::FILE* out, const store::OutboxRow& r) {
+  std::fprintf(out, "%-8lld %-9s %-10s %-14s %-9s %3d  %-20s %s\n", static_cast<long long>(r.id),
+               std::string(model::to_string(r.kind)).c_str(), std::string(store::to_string(r.state)).c_str(),
+               r.executor.c_str(), r.comment_id ? std::to_string(r.comment_id).c_str() : "-", r.attempts,
+               r.state == store::OutboxState::pending ? when(r.next_attempt_at).c_str() : when(r.updated_at).c_str(),
+               r.last_error.c_str());
+}
+
+}  // namespace
 
 store::Result<std::unique_ptr<store::Store>> open_store(const DatabaseOptions& o, bool read_only, std::FILE* err) {
   std::filesystem::path db;
@@ -50,15 +62,10 @@ store::Result<std::unique_ptr<store::Store>> open_store(const DatabaseOptions& o
   return s;
 }
 
-void print_row(std::FILE* out, const store::OutboxRow& r) {
-  std::fprintf(out, "%-8lld %-9s %-10s %-14s %-9s %3d  %-20s %s\n", static_cast<long long>(r.id),
-               std::string(model::to_string(r.kind)).c_str(), std::string(store::to_string(r.state)).c_str(),
-               r.executor.c_str(), r.comment_id ? std::to_string(r.comment_id).c_str() : "-", r.attempts,
-               r.state == store::OutboxState::pending ? when(r.next_attempt_at).c_str() : when(r.updated_at).c_str(),
-               r.last_error.c_str());
+std::string cli_actor() {
+  const char* user = std::getenv("SUDO_USER") != nullptr ? std::getenv("SUDO_USER") : std::getenv("USER");
+  return "cli:" + std::string(user != nullptr ? user : std::to_string(getuid()));
 }
-
-}  // namespace
 
 int status_command(const DatabaseOptions& o, std::FILE* out, std::FILE* err) {
   auto s = open_store(o, true, err);
@@ -137,9 +144,7 @@ int outbox_list_command(const DatabaseOptions& o, const std::string& state, int 
 int outbox_retry_command(const DatabaseOptions& o, std::int64_t id, std::FILE* out, std::FILE* err) {
   auto s = open_store(o, false, err);
   if (!s) return 1;
-  const char* user = std::getenv("SUDO_USER") != nullptr ? std::getenv("SUDO_USER") : std::getenv("USER");
-  const std::string actor = "cli:" + std::string(user != nullptr ? user : std::to_string(getuid()));
-  auto r = (*s)->retry_outbox(id, now_ms(), actor);
+  auto r = (*s)->retry_outbox(id, now_ms(), cli_actor());
   if (!r) {
     std::fprintf(err, "moderatord: %s\n", r.error().message.c_str());
     return 1;

@@ -5,7 +5,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <memory>
 #include <string>
+
+#include "store/store.hpp"
 
 namespace moderatord::daemon {
 
@@ -15,6 +18,11 @@ struct DatabaseOptions {
   std::optional<std::filesystem::path> database;    // overrides both
   bool json = false;                                // machine-readable output
 };
+
+// Opens the database named by `o` (errors are printed to `err`).
+store::Result<std::unique_ptr<store::Store>> open_store(const DatabaseOptions& o, bool read_only, std::FILE* err);
+// "cli:<user>" for the audit log ($SUDO_USER first: who really ran it).
+std::string cli_actor();
 
 int status_command(const DatabaseOptions& o, std::FILE* out, std::FILE* err);
 int outbox_list_command(const DatabaseOptions& o, const std::string& state, int limit, std::FILE* out, std::FILE* err);

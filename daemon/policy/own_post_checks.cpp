@@ -128,12 +128,19 @@ std::vector<OwnPostFinding> check_own_post(std::string_view text, const std::vec
   const std::string lowered = lower_ascii(text);
 
   // 7.6.2. The council's own phone number in "call the office on ..." is not a person's data.
+  // A match that overlaps where the text quotes one of the council's own contacts is the council's.
+  std::vector<std::pair<std::size_t, std::size_t>> contacts;
+  for (const std::string& c : settings.council_contacts) {
+    const std::string lc = lower_ascii(c);
+    if (lc.empty()) continue;
+    for (auto at = lowered.find(lc); at != std::string::npos; at = lowered.find(lc, at + 1))
+      contacts.emplace_back(at, at + lc.size());
+  }
   for (const classifier::Span& span : personal_data_spans) {
     const std::string_view found = text.substr(span.begin, span.end - span.begin);
-    const bool own_contact = std::any_of(settings.council_contacts.begin(), settings.council_contacts.end(),
-                                         [&](const std::string& c) {
-                                           return lower_ascii(c).find(lower_ascii(found)) != std::string::npos;
-                                         });
+    const bool own_contact = std::any_of(contacts.begin(), contacts.end(), [&](const auto& c) {
+      return span.begin < c.second && c.first < span.end;
+    });
     if (!own_contact) {
       out.push_back({"personal_data", "7.6.2", "personal data in a council post: \"" + std::string(found) + "\""});
       break;

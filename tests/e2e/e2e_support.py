@@ -231,7 +231,8 @@ class Db:
         return rows[0][0] if rows else None
 
 
-def write_config(path, *, state_dir, rules, cache_dir, accounts, http=None, outbox=None, daemon=None, mail=None):
+def write_config(path, *, state_dir, rules, cache_dir, accounts, http=None, outbox=None, daemon=None, mail=None,
+                 extra=""):
     """A moderatord.toml for a test: listens on an ephemeral 127.0.0.1 port."""
     http_opts = {"listen": ["127.0.0.1:0"], "max_body_bytes": 65536, "header_timeout_ms": 5000,
                  "body_timeout_ms": 5000, "idle_timeout_ms": 5000, "max_connections": 64}
@@ -249,6 +250,8 @@ def write_config(path, *, state_dir, rules, cache_dir, accounts, http=None, outb
             return str(v)
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):  # an inline table: an account's sla = {...}
+            return "{" + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + "}"
         return toml_str(v)
 
     lines = ["[daemon]", f"state_dir = {toml_str(state_dir)}", 'database = "moderatord.db"',
@@ -257,9 +260,11 @@ def write_config(path, *, state_dir, rules, cache_dir, accounts, http=None, outb
     lines += ["", "[http]"] + [f"{k} = {value(v)}" for k, v in http_opts.items()]
     lines += ["", "[outbox]"] + [f"{k} = {value(v)}" for k, v in outbox_opts.items()]
     mail_opts = {"transport": "maildir", "maildir": "mail", "from": "moderatord <moderatord@test.example>",
-                 "moderators": ["mods@test.example"], "templates": os.path.abspath(TEMPLATES)}
+                 "moderators": ["mods@test.example"], "templates": os.path.abspath(TEMPLATES),
+                 "report_time": ""}  # no daily report unless a test asks for one
     mail_opts.update(mail or {})
     lines += ["", "[mail]"] + [f"{k} = {value(v)}" for k, v in mail_opts.items()]
+    lines += ["", extra]  # raw TOML: sections the helper has no parameters for ([sla], ...)
     for a in accounts:
         lines += ["", "[[account]]"] + [f"{k} = {value(v)}" for k, v in a.items()]
     with open(path, "w") as f:
