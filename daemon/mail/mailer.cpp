@@ -54,10 +54,9 @@ std::string host_of(const MailOptions& o) {
 
 }  // namespace
 
-std::string format_local_time(std::int64_t unix_ms, const std::string& zone) {
+std::string format_local_time(std::int64_t unix_ms, const std::string& zone, std::u16string_view pattern) {
   UErrorCode status = U_ZERO_ERROR;
   std::u16string tz(zone.begin(), zone.end());  // IANA names are ASCII
-  const std::u16string pattern = u"EEE d MMM yyyy HH:mm zzz";
   UDateFormat* fmt = udat_open(UDAT_PATTERN, UDAT_PATTERN, "en_GB", tz.data(), static_cast<int32_t>(tz.size()),
                                pattern.data(), static_cast<int32_t>(pattern.size()), &status);
   if (U_FAILURE(status)) return std::to_string(unix_ms / 1000) + " (unix time)";

@@ -46,7 +46,9 @@ Result<std::string> render_mail_row(const MailOptions& options, const store::Out
                                     const ReportBuilder& report);
 
 // Unix ms as local wall time in `zone` for people: "Sun 25 Oct 2026 01:30 GMT".
-std::string format_local_time(std::int64_t unix_ms, const std::string& zone);
+// `pattern` is an ICU date pattern (https://unicode-org.github.io/icu/userguide/format_parse/datetime/).
+std::string format_local_time(std::int64_t unix_ms, const std::string& zone,
+                              std::u16string_view pattern = u"EEE d MMM yyyy HH:mm zzz");
 
 class Mailer {
  public:
