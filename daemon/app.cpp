@@ -24,6 +24,7 @@
 #include "daemon/config.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/outbox_worker.hpp"
+#include "daemon/report/report_scheduler.hpp"
 #include "daemon/sla_timer.hpp"
 #include "daemon/pipeline.hpp"
 #include "daemon/runtime.hpp"
@@ -167,6 +168,7 @@ class Daemon {
     net::co_spawn(ioc_, outbox_->run(), net::detached);
     net::co_spawn(ioc_, sla_timer_->run(), net::detached);
     net::co_spawn(ioc_, handle_signals(), net::detached);
+    net::co_spawn(ioc_, report::run_report_scheduler(writer_, runtime_, [this] { outbox_->wake(); }), net::detached);
     net::co_spawn(ioc_, status_loop(), net::detached);
     std::uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0)

@@ -243,6 +243,7 @@ Result<Config> load_config(const std::filesystem::path& file,
   }
   c.mail.maildir = resolve(c.daemon.state_dir, c.mail.maildir);
   c.mail.templates = resolve(config_dir, c.mail.templates);
+  c.mail.database = c.daemon.database;
   if (c.mail.moderators.empty())
     errors.push_back({file.string(), 0, "", "mail.moderators: at least one address is needed for escalations"});
 

@@ -79,6 +79,7 @@ struct MailOptions {
   int rate_limit_per_hour = 0;                             // Default: 0 (no limit); emails an hour per recipient group
   std::string time_zone = "Europe/London";                 // Default: Europe/London (times in emails, the report day)
   std::string report_time = "07:00";                       // Default: 07:00 local; "" sends no daily report
+  std::filesystem::path database;                          // not a key: daemon.database, which the report reads
 };
 
 enum class AccountMode { enforce, observe };

@@ -8,6 +8,7 @@
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/sla_commands.hpp"
 #include "daemon/cli/store_commands.hpp"
+#include "daemon/report/report_command.hpp"
 
 namespace {
 
@@ -106,7 +107,16 @@ int main(int argc, char** argv) {
   std::int64_t comment_id = 0;
   comments_show->add_option("ID", comment_id, "comment id (as in `outbox list` or the escalation email)")->required();
 
+  auto* report = app.add_subcommand("report", "the clerk's daily SLA report for one local day (as emailed at mail.report_time)");
+  add_db_options(report);
+  report::ReportOptions report_opts;
+  std::string report_zone;
+  report->add_option("--date", report_opts.date, "YYYY-MM-DD, a local date (default: yesterday)");
+  report->add_option("--format", report_opts.format, "text, html or csv")->default_str("text");
+  report->add_option("--time-zone", report_zone, "IANA time zone (default: mail.time_zone, Europe/London)");
+
   CLI11_PARSE(app, argc, argv);
+  if (!report_zone.empty()) report_opts.time_zone = report_zone;
   if (!state_dir.empty()) {
     run_opts.state_dir = state_dir;
     db_opts.state_dir = state_dir;
@@ -123,6 +133,7 @@ int main(int argc, char** argv) {
     if (*outbox_list) return outbox_list_command(db_opts, state_filter, limit, stdout, stderr);
     if (*outbox_retry) return outbox_retry_command(db_opts, row_id, stdout, stderr);
     if (*comments_show) return comments_show_command(db_opts, comment_id, stdout, stderr);
+    if (*report) return report::report_command(db_opts, report_opts, stdout, stderr);
     if (*sla_list) return sla_list_command(db_opts, sla_state, sla_limit, stdout, stderr);
     if (*sla_resolve) return sla_resolve_command(db_opts, sla_id, sla_reason, stdout, stderr);
   } catch (const std::exception& e) {
