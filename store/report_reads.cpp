@@ -4,6 +4,35 @@
 
 namespace moderatord::store {
 
+namespace {
+
+// The columns read_sla_fact reads, in its order.
+constexpr std::string_view kSlaFactSelect =
+    "SELECT s.comment_id, c.platform_id, c.url, CASE WHEN c.author_name <> '' THEN c.author_name ELSE c.author_id END, "
+    "c.text, s.kind, s.state, coalesce(s.exemption, ''), s.opened_at, coalesce(s.due_at, 0), "
+    "coalesce(s.closed_at, 0), coalesce(s.response_ms, -1), coalesce(s.lateness_ms, 0) "
+    "FROM sla_items s JOIN comments c ON c.id = s.comment_id ";
+
+SlaFact read_sla_fact(const sqlite::Query& q) {
+  SlaFact f;
+  f.comment_id = q.int64(0);
+  f.platform_id = q.text(1);
+  f.url = q.text(2);
+  f.author = q.text(3);
+  f.text = q.text(4);
+  f.kind = q.text(5);
+  f.state = q.text(6);
+  f.exemption = q.text(7);
+  f.opened_at = q.int64(8);
+  f.due_at = q.int64(9);
+  f.closed_at = q.int64(10);
+  f.response_ms = q.int64(11);
+  f.lateness_ms = q.int64(12);
+  return f;
+}
+
+}  // namespace
+
 struct ReportReader::Impl {
   sqlite::Database db;
   bool in_read = false;
@@ -90,11 +119,8 @@ Result<std::vector<ActionCount>> ReportReader::actions(const std::string& accoun
 
 Result<std::vector<SlaFact>> ReportReader::sla_items(const std::string& account, std::int64_t from, std::int64_t to) {
   auto st = impl_->prepare(
-      "SELECT s.comment_id, c.platform_id, c.url, CASE WHEN c.author_name <> '' THEN c.author_name ELSE c.author_id END, "
-      "c.text, s.kind, s.state, coalesce(s.exemption, ''), s.opened_at, coalesce(s.due_at, 0), "
-      "coalesce(s.closed_at, 0), coalesce(s.response_ms, -1), coalesce(s.lateness_ms, 0) "
-      "FROM sla_items s JOIN comments c ON c.id = s.comment_id WHERE s.account = ?1 AND "
-      "((s.opened_at >= ?2 AND s.opened_at < ?3) OR (s.due_at >= ?2 AND s.due_at < ?3) OR "
+      std::string(kSlaFactSelect) +
+      "WHERE s.account = ?1 AND ((s.opened_at >= ?2 AND s.opened_at < ?3) OR (s.due_at >= ?2 AND s.due_at < ?3) OR "
       "(s.closed_at >= ?2 AND s.closed_at < ?3)) ORDER BY s.opened_at, s.id",
       "reading SLA items of");
   if (!st) return st.error();
@@ -105,22 +131,20 @@ Result<std::vector<SlaFact>> ReportReader::sla_items(const std::string& account,
     auto row = q.step();
     if (!row) return row.error();
     if (!*row) return out;
-    SlaFact f;
-    f.comment_id = q.int64(0);
-    f.platform_id = q.text(1);
-    f.url = q.text(2);
-    f.author = q.text(3);
-    f.text = q.text(4);
-    f.kind = q.text(5);
-    f.state = q.text(6);
-    f.exemption = q.text(7);
-    f.opened_at = q.int64(8);
-    f.due_at = q.int64(9);
-    f.closed_at = q.int64(10);
-    f.response_ms = q.int64(11);
-    f.lateness_ms = q.int64(12);
-    out.push_back(std::move(f));
+    out.push_back(read_sla_fact(q));
   }
+}
+
+Result<std::optional<SlaFact>> ReportReader::sla_item_for_comment(std::int64_t comment_id) {
+  auto st = impl_->prepare(std::string(kSlaFactSelect) + "WHERE s.comment_id = ?1", "reading the SLA item of comment");
+  if (!st) return st.error();
+  const std::string subject = std::to_string(comment_id);
+  sqlite::Query q(*st, subject);
+  q.bind(comment_id);
+  auto row = q.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<SlaFact>();
+  return std::optional<SlaFact>(read_sla_fact(q));
 }
 
 Result<std::vector<PolicyEventFact>> ReportReader::policy_events(const std::string& account, std::int64_t from,

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,8 @@ class ReportReader {
   Result<std::vector<SlaFact>> sla_items(const std::string& account, std::int64_t from_ms, std::int64_t to_ms);
   Result<std::vector<PolicyEventFact>> policy_events(const std::string& account, std::int64_t from_ms,
                                                       std::int64_t to_ms);
+  // The SLA item of a comment, if it has one (the escalation email's "SLA state").
+  Result<std::optional<SlaFact>> sla_item_for_comment(std::int64_t comment_id);
   // Every dead letter now (any executor), newest first.
   Result<std::vector<DeadLetterFact>> dead_letters();
 

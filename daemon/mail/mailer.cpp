@@ -5,6 +5,7 @@
 #include <unicode/ustring.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -93,6 +94,18 @@ Result<std::string> render_mail_row(const MailOptions& o, const store::OutboxRow
     if (!content) return content.error();
     extra = std::move(content->vars);
     attachments = std::move(content->attachments);
+  }
+  if (route.type == "escalation" && !o.database.empty()) {
+    // The comment's SLA item was written with the escalation's row; read it now, when the email
+    // goes (it may have been answered meanwhile). Best effort: without it the line says so.
+    const Vars v = payload_vars(ctx, row.payload_json);
+    const auto id = v.find("comment_id");
+    if (id != v.end() && !id->second.empty()) {
+      if (auto reader = store::ReportReader::open(o.database)) {
+        if (auto item = reader->sla_item_for_comment(std::atoll(id->second.c_str())); item && *item)
+          extra["sla_state"] = sla_state_text(**item, ctx.local_time);
+      }
+    }
   }
   const MailTemplate* tmpl = load(route.type);
   auto msg = render_mail(ctx, row.payload_json, tmpl != nullptr ? *tmpl : generic_template(), load, extra,

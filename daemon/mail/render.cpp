@@ -230,6 +230,13 @@ void sla_vars(const RenderContext& ctx, element doc, std::string_view type, Vars
     const std::int64_t ms = num(doc, key);
     v[std::string(key) + "_local"] = ms > 0 && ctx.local_time ? ctx.local_time(ms) : "";
   }
+  v["overdue"] = "";
+  if (const std::int64_t overdue = num(doc, "overdue_ms"); overdue > 0) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%lld h %02lld min", static_cast<long long>(overdue / 3600000),
+                  static_cast<long long>(overdue % 3600000 / 60000));
+    v["overdue"] = buf;
+  }
   if (type == "offer_offline" || kind == "offer_offline")
     v["what_to_do"] =
         "The council has already replied once in this thread (policy 7.8.3). Do not reply again in public: "
@@ -248,14 +255,30 @@ void own_post_vars(element doc, Vars& v) {
   simdjson::dom::array arr;
   if (doc["findings"].get_array().get(arr) == simdjson::SUCCESS)
     for (auto f : arr) {
-      ft += "  - " + str(f, "check") + ": " + str(f, "detail") + "\n";
-      fh += "<li><b>" + html_escape(str(f, "check")) + "</b>: " + html_escape(str(f, "detail")) + "</li>\n";
+      const std::string clause = str(f, "clause").empty() ? "" : " (policy " + str(f, "clause") + ")";
+      ft += "  - " + str(f, "check") + clause + ": " + str(f, "detail") + "\n";
+      fh += "<li><b>" + html_escape(str(f, "check") + clause) + "</b>: " + html_escape(str(f, "detail")) + "</li>\n";
     }
   v["findings_text"] = ft;
   v["findings_html"] = fh.empty() ? "" : "<ul>\n" + fh + "</ul>\n";
 }
 
 }  // namespace
+
+std::string sla_state_text(const store::SlaFact& f, const std::function<std::string(std::int64_t)>& local_time) {
+  auto t = [&](std::int64_t ms) { return local_time ? local_time(ms) : std::to_string(ms / 1000); };
+  if (f.state == "exempt") {
+    if (f.exemption == "rhetorical") return "no reply needed: a rhetorical question (policy 7.8.1)";
+    if (f.exemption == "repeat") return "no reply needed: it repeats a post already answered (policy 7.8.2)";
+    if (f.exemption == "breach") return "no reply: it breaches policy 7.9 (deal with it as above, do not answer it)";
+    return "no reply needed (" + f.exemption + ")";
+  }
+  const std::string what = f.kind == "offer_offline" ? "an offer to talk offline (7.8.3)"
+                           : f.kind == "message"     ? "a reply to this message"
+                                                     : "a reply";
+  if (f.state == "open") return what + " is due by " + t(f.due_at) + " (policy 7.7.2)";
+  return "answered " + t(f.closed_at) + (f.lateness_ms > 0 ? ", after it was due" : ", in time");
+}
 
 const std::vector<std::string>& recipients(const MailOptions& o, std::string_view group) {
   if (group == "clerk" && !o.clerk.empty()) return o.clerk;

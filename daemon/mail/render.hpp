@@ -14,6 +14,7 @@
 #include "daemon/config.hpp"
 #include "daemon/mail/mime.hpp"
 #include "daemon/mail/template.hpp"
+#include "store/report_reads.hpp"
 
 namespace moderatord::daemon::mail {
 
@@ -54,6 +55,9 @@ Vars payload_vars(const RenderContext& ctx, std::string_view payload_json);
 Result<MailMessage> render_mail(const RenderContext& ctx, std::string_view payload_json, const MailTemplate& tmpl,
                                 const std::function<const MailTemplate*(std::string_view type)>& load,
                                 const Vars& extra = {}, std::vector<Attachment> attachments = {});
+
+// The escalation email's "SLA state" line from the comment's SLA item (policy 7.7.2, 7.8).
+std::string sla_state_text(const store::SlaFact& item, const std::function<std::string(std::int64_t)>& local_time);
 
 // The recipients of a group ("moderators", "clerk", "admins"); an empty or unknown group falls back
 // to the moderators, so that a message is never addressed to no one.

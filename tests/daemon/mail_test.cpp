@@ -140,6 +140,27 @@ TEST(MailRender, ShippedTemplatesUseOnlyKnownNames) {
   }
 }
 
+TEST(MailRender, SlaStateLine) {
+  store::SlaFact f;
+  f.state = "exempt";
+  f.exemption = "rhetorical";
+  EXPECT_EQ(sla_state_text(f, nullptr), "no reply needed: a rhetorical question (policy 7.8.1)");
+  f.state = "open";
+  f.kind = "reply";
+  f.due_at = 1792891800000;
+  EXPECT_EQ(sla_state_text(f, [](std::int64_t ms) { return format_local_time(ms, "Europe/London"); }),
+            "a reply is due by Sun 25 Oct 2026 01:30 GMT (policy 7.7.2)");
+}
+
+TEST(MailRender, OverdueReminder) {
+  const auto o = options();
+  auto m = render_mail(context(o),
+                       R"({"type":"sla_reminder","kind":"reply","account":"site","text":"hi","due_at":1,"overdue_ms":7500000})",
+                       shipped("sla_reminder"), nullptr);
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->text.find("It is OVERDUE by 2 h 05 min."), std::string::npos) << m->text;
+}
+
 TEST(MailRender, UnknownTypeListsEveryField) {
   const auto o = options();
   auto m = render_mail(context(o), R"({"type":"mystery","to":"clerk","answer":42,"nested":{"a":[1,2]}})",

@@ -234,9 +234,14 @@ class SmtpDelivery(MailCase):
             self.assertEqual(p.get_content_charset(), "utf-8")
             self.assertIn(p["Content-Transfer-Encoding"], ("quoted-printable", "base64"))
         text, html = parts[0].get_content(), parts[1].get_content()
+        # The SLA line comes from the comment's SLA item, read when the email is built.
+        item = self.db.query("SELECT s.state, coalesce(s.exemption, '') FROM sla_items s JOIN comments c "
+                             "ON c.id = s.comment_id WHERE c.platform_id = 'm-threat'")
+        if item == [("exempt", "breach")]:
+            self.assertIn("Reply (SLA):  no reply: it breaches policy 7.9", text)
         for s in ("Platform:     webhook (account site)", "Author:       Bób Smith", "abusive.threat.kill",
                   "m-threat", "[[I'll kill you]]", "<script>alert(1", "</script>", "What to do: Report this comment",
-                  "Malicious Communications Act", "no reply is tracked"):
+                  "Malicious Communications Act", "Reply (SLA):  "):
             self.assertIn(s, text)
         self.assertNotIn("<script>", html, "comment text is escaped in the HTML part")
         self.assertIn("&lt;script&gt;alert(1", html)
@@ -269,6 +274,23 @@ class SmtpDelivery(MailCase):
         self.assertIn("fuck the ducks", text)
         self.assertIn("roundabout &amp; why", html)
         self.assertEqual(self.recorder.count(), before + 1)
+
+    def test_2b_a_digest_survives_kill_9(self):
+        self.post(comment("m-ob4", OBSCENE + " four"), comment("m-ob5", OBSCENE + " five"))
+        oids = [self.mail_rows(c)[0][0] for c in ("m-ob4", "m-ob5")]
+        for oid in oids:
+            self.wait_done(oid)
+        did = self.db.scalar("SELECT id FROM outbox WHERE json_extract(payload_json, '$.type') = 'digest' "
+                             "AND state = 'pending'")
+        self.assertIsNotNone(did, "the digest waits")
+        self.d.kill9()  # before it is due: membership lives in the digest's row, not in memory
+        self.d.start()
+        self.wait_done(did, timeout=30)
+        (_, _, msg, _), = self.by_outbox_id()[str(did)]
+        text = msg.get_body(preferencelist=("plain",)).get_content()
+        self.assertIn("roundabout & why four", text)
+        self.assertIn("roundabout & why five", text)
+        self.assertEqual(str(msg["Subject"]), "[moderatord] digest: 2 item(s) to look at")
 
     def test_3_clerk_gets_unknown_types_with_every_field(self):
         # An outbox row added by another part of the daemon (an own-post alert for the clerk):
