@@ -27,11 +27,16 @@ import email.policy
 import email.utils
 import json
 import shutil
+import signal
 import socket
+import ssl
+import subprocess
 import tempfile
 import threading
 import time
 import unittest
+
+import logging
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -51,6 +56,10 @@ SECRET = b"mail-s3cret-" + os.urandom(6).hex().encode()
 PASSWORD = "smtp-pa55-" + os.urandom(6).hex()  # must never show up in the log
 THREAT = "I'll kill you if I see you at the café meeting <script>alert(1)</script>"  # report: urgent
 OBSCENE = "what the fuck is this roundabout & why"                               # hide: not urgent
+
+
+# aiosmtpd logs the handshakes the tests make fail on purpose; keep the output to the tests' own.
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
 
 def free_port():
@@ -366,6 +375,89 @@ class SmtpFaults(MailCase):
         self.d.start()
         time.sleep(1.5)
         self.assertEqual(self.recorder.count(), n)
+
+
+def make_ca(tmp, name):
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl)."""
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    run = lambda *a: subprocess.run(a, cwd=d, check=True, capture_output=True)  # noqa: E731
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", f"/CN={name} test CA")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=127.0.0.1")
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    return d
+
+
+class SmtpTls(MailCase):
+    """STARTTLS required and verified against smtp_ca_file; AUTH only over TLS."""
+    auth = True
+    start_server = False
+    mail = {"digest_interval_ms": 0}
+
+    @classmethod
+    def extra_setup(cls, mail):
+        good = make_ca(cls.tmp, "good")
+        cls.other_ca = os.path.join(make_ca(cls.tmp, "other"), "ca.pem")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(os.path.join(good, "server.pem"), os.path.join(good, "server.key"))
+        cls.server = SmtpServer(cls.port, cls.recorder, auth=True)
+        cls.server.controller = Controller(cls.recorder, hostname="127.0.0.1", port=cls.port, tls_context=ctx,
+                                           require_starttls=True, authenticator=cls.recorder.authenticate,
+                                           auth_require_tls=True)
+        cls.server.start()
+        mail.update({"smtp_require_tls": True, "smtp_ca_file": os.path.join(good, "ca.pem")})
+
+    def test_starttls_verified_then_a_wrong_ca_is_refused(self):
+        self.post(comment("t-threat", THREAT))
+        (oid, _, _, _), = self.mail_rows("t-threat")
+        self.wait_done(oid)
+        self.assertEqual(len(self.by_outbox_id()[str(oid)]), 1)
+        self.assertEqual(self.recorder.logins, [True])
+        # The same server seen through another CA: certificate verification fails, the email waits.
+        with open(self.config) as f:
+            cfg = f.read()
+        with open(self.config, "w") as f:
+            f.write(cfg.replace(os.path.join(self.tmp, "good", "ca.pem"), self.other_ca))
+        self.d.signal(signal.SIGHUP)
+        self.d.wait_log(r"reload", timeout=60)
+        time.sleep(0.5)
+        self.post(comment("t-threat2", THREAT + " again"))
+        (oid2, _, _, _), = self.mail_rows("t-threat2")
+        wait_for(lambda: self.db.scalar("SELECT attempts FROM outbox WHERE id = ?", (oid2,)) >= 2, 60,
+                 "retries with a CA that does not match")
+        self.assertIn(self.db.scalar("SELECT state FROM outbox WHERE id = ?", (oid2,)), ("pending", "in_flight"))
+        error = self.db.scalar("SELECT last_error FROM outbox WHERE id = ?", (oid2,))
+        self.assertRegex(error.lower(), r"certificate|ssl|tls", error)
+        self.assertNotIn(str(oid2), self.by_outbox_id())
+        self.assertNotIn(PASSWORD, self.d.log())
+
+
+class SmtpsImplicitTls(MailCase):
+    """smtps://: TLS from the first byte, verified against smtp_ca_file."""
+    start_server = False
+    mail = {"digest_interval_ms": 0}
+
+    @classmethod
+    def extra_setup(cls, mail):
+        ca = make_ca(cls.tmp, "implicit")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(os.path.join(ca, "server.pem"), os.path.join(ca, "server.key"))
+        cls.server = SmtpServer(cls.port, cls.recorder)
+        cls.server.controller = Controller(cls.recorder, hostname="127.0.0.1", port=cls.port, ssl_context=ctx)
+        cls.server.start()
+        mail.update({"smtp_url": f"smtps://127.0.0.1:{cls.port}", "smtp_require_tls": True,
+                     "smtp_ca_file": os.path.join(ca, "ca.pem")})
+
+    def test_implicit_tls(self):
+        self.post(comment("s-tls", THREAT))
+        (oid, _, _, _), = self.mail_rows("s-tls")
+        self.wait_done(oid)
+        self.assertEqual(len(self.by_outbox_id()[str(oid)]), 1)
 
 
 class Sendmail(MailCase):
