@@ -31,6 +31,7 @@ struct Capability {
 };
 struct Capabilities {
   Capability hide, unhide, remove, report;
+  std::string why_not;  // for one comment: why hide/unhide are off though the account has them ("" = n/a)
   const Capability& of(model::ActionKind k) const noexcept;
 };
 

@@ -126,7 +126,8 @@ boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vecto
     scanner.classify(*rt->rules, c.text, verdict);
     metrics_.observe_classification(std::chrono::steady_clock::now() - t0);
     const policy::Decision d =
-        policy::decide(verdict, rt->rules->thresholds(), account->second.policy, account->second.capabilities, c.kind);
+        policy::decide(verdict, rt->rules->thresholds(), account->second.policy,
+                       policy::capabilities_for(account->second.capabilities, c), c.kind);
     Prepared& p = prepared[i];
     store::DecisionRecord& rec = p.record;
     p.labels = d.labels;
@@ -154,7 +155,8 @@ boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vecto
         a.executor = c.account;
         a.payload_json = "{\"platform_id\":";
         append_json_string(a.payload_json, c.platform_id);
-        a.payload_json += "}";
+        // The labels let a connector pick the platform's report category (Mastodon, Bluesky).
+        a.payload_json += ",\"labels\":\"" + labels_csv(d.labels) + "\"}";
         p.payload_tails.emplace_back();
       } else {
         a.executor = "mail";

@@ -30,6 +30,10 @@ struct Comment {
   std::string url;          // link for moderators ("" when the platform gives none)
   std::int64_t created_at = 0;  // unix seconds, as the platform says
   CommentKind kind = CommentKind::comment;
+  // Set by a connector when its platform will not hide this comment although it hides others (X
+  // hides replies only in conversations the account started): says why. The decision then
+  // escalates instead of hiding (policy::capabilities_for). Not stored.
+  std::string no_hide_reason;
 };
 
 // A side effect the daemon may ask for. Executed through the outbox.

@@ -14,6 +14,16 @@ std::string score_text(double v) {
 
 }  // namespace
 
+connectors::Capabilities capabilities_for(const connectors::Capabilities& account, const model::Comment& c) {
+  connectors::Capabilities caps = account;
+  if (!c.no_hide_reason.empty() && caps.hide.supported) {
+    caps.hide = {};
+    caps.unhide = {};
+    caps.why_not = c.no_hide_reason;
+  }
+  return caps;
+}
+
 Decision decide(const classifier::Verdict& v, const classifier::Thresholds& rule_thresholds,
                 const AccountPolicy& account, const connectors::Capabilities& caps, model::CommentKind kind) {
   Decision d;
@@ -78,7 +88,8 @@ Decision decide(const classifier::Verdict& v, const classifier::Thresholds& rule
     case Action::none: break;
     case Action::escalate: escalate(""); break;
     case Action::hide:
-      if (!platform(model::ActionKind::hide)) escalate("the platform cannot hide comments: escalated");
+      if (!platform(model::ActionKind::hide))
+        escalate((caps.why_not.empty() ? "the platform cannot hide comments" : caps.why_not) + ": escalated");
       break;
     case Action::remove:
       if (account.allow_remove && platform(model::ActionKind::remove)) break;

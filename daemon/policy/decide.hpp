@@ -40,6 +40,10 @@ struct Decision {
   std::string reason;            // for the audit log and the escalation email
 };
 
+// The account's capabilities narrowed to one comment: hide and unhide are off where the connector
+// marked the comment (model::Comment::no_hide_reason), and why_not carries the reason.
+connectors::Capabilities capabilities_for(const connectors::Capabilities& account, const model::Comment& c);
+
 Decision decide(const classifier::Verdict& verdict, const classifier::Thresholds& rule_thresholds,
                 const AccountPolicy& account, const connectors::Capabilities& caps, model::CommentKind kind);
 
