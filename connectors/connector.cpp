@@ -6,6 +6,7 @@
 
 #include "connectors/facebook/facebook_connector.hpp"
 #include "connectors/instagram/instagram_connector.hpp"
+#include "connectors/mastodon/mastodon_connector.hpp"
 #include "connectors/replay/replay_connector.hpp"
 #include "connectors/webhook/webhook_connector.hpp"
 
@@ -36,6 +37,7 @@ Result<ConnectorPtr> make_connector(const ConnectorConfig& config) {
   if (config.platform == "replay") return make_replay_connector(config);
   if (config.platform == "facebook") return make_facebook_connector(config);
   if (config.platform == "instagram") return make_instagram_connector(config);
+  if (config.platform == "mastodon") return make_mastodon_connector(config);
   return Error("account " + config.id + ": unknown platform '" + config.platform +
                "' (this build knows: webhook, replay, facebook, instagram)");
 }
