@@ -9,6 +9,8 @@
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
 
+#include "daemon/mail/template.hpp"
+
 namespace moderatord::daemon {
 namespace {
 
@@ -244,6 +246,17 @@ Result<Config> load_config(const std::filesystem::path& file,
   c.mail.maildir = resolve(c.daemon.state_dir, c.mail.maildir);
   c.mail.templates = resolve(config_dir, c.mail.templates);
   c.mail.database = c.daemon.database;
+  // A broken template would turn its emails into the generic listing: say so at --check-config and
+  // reload instead (a missing folder is no error: every email then lists its fields).
+  if (std::error_code ec; std::filesystem::is_directory(c.mail.templates, ec))
+    for (const auto& entry : std::filesystem::directory_iterator(c.mail.templates, ec)) {
+      if (entry.path().extension() != ".tmpl") continue;
+      std::ifstream tin(entry.path(), std::ios::binary);
+      std::ostringstream text;
+      text << tin.rdbuf();
+      if (auto t = mail::parse_template(text.str(), entry.path().string()); !t)
+        for (const auto& d : t.error().diagnostics) errors.push_back(d);
+    }
   if (c.mail.moderators.empty())
     errors.push_back({file.string(), 0, "", "mail.moderators: at least one address is needed for escalations"});
 

@@ -34,7 +34,7 @@ OutboxWorker::OutboxWorker(net::any_io_executor executor, store::StoreWriter& wr
                            std::map<std::string, connectors::Connector*> connectors, net::thread_pool& blocking,
                            Metrics& metrics)
     : executor_(executor), writer_(writer), runtime_(runtime), connectors_(std::move(connectors)), blocking_(blocking),
-      metrics_(metrics), timer_(executor), mailer_(writer, blocking, report::report_builder()) {}
+      metrics_(metrics), timer_(executor), mailer_(writer, report::report_builder()) {}
 
 std::chrono::milliseconds OutboxWorker::backoff(const OutboxOptions& o, int attempts, double jitter01) {
   double ms = static_cast<double>(o.initial_backoff.count());

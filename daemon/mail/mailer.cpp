@@ -172,7 +172,7 @@ net::awaitable<ActionOutcome> Mailer::execute(store::OutboxRow row, MailOptions 
   auto send = [options = std::move(options), row = std::move(row), report = report_] {
     return send_mail_row(options, row, report);
   };
-  co_return co_await connectors::run_on(blocking_, send);
+  co_return co_await connectors::run_on(pool_, send);
 }
 
 }  // namespace moderatord::daemon::mail

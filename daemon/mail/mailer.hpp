@@ -1,7 +1,7 @@
 #pragma once
 // Executes the outbox rows of executor "mail": routes each payload (urgent now, the rest into a
 // digest), renders it through the council's templates, builds the MIME message and hands it to the
-// configured transport on the blocking pool.
+// configured transport on the mailer's own thread pool.
 //
 //   row ──route_of──► urgent, or within the rate limit and no digest ──► render ─► MIME ─► transport
 //                └──► digestible (digest on, or the group over its rate limit)
@@ -33,10 +33,10 @@ struct ReportContent {
   Vars vars;
   std::vector<Attachment> attachments;
 };
-// Blocking (reads the database): called on the blocking pool.
+// Blocking (reads the database): called on the mailer's pool.
 using ReportBuilder = std::function<Result<ReportContent>(const MailOptions&, std::string_view date)>;
 
-// Renders and sends one row. Blocking: on the blocking pool. Pure apart from reading the
+// Renders and sends one row. Blocking: on the mailer's pool. Pure apart from reading the
 // templates, the report's reads and the transport.
 connectors::ActionOutcome send_mail_row(const MailOptions& options, const store::OutboxRow& row,
                                         const ReportBuilder& report);
@@ -52,8 +52,10 @@ std::string format_local_time(std::int64_t unix_ms, const std::string& zone,
 
 class Mailer {
  public:
-  Mailer(store::StoreWriter& writer, net::thread_pool& blocking, ReportBuilder report)
-      : writer_(writer), blocking_(blocking), report_(std::move(report)) {}
+  // Sending gets its own small pool rather than the daemon's blocking pool: an SMTP server that
+  // hangs until the timeouts holds at most these threads, never the connectors' file I/O.
+  static constexpr std::size_t kThreads = 2;
+  Mailer(store::StoreWriter& writer, ReportBuilder report) : writer_(writer), report_(std::move(report)) {}
 
   // On the event loop. Done, retry or failed as for any outbox executor.
   net::awaitable<connectors::ActionOutcome> execute(store::OutboxRow row, MailOptions options);
@@ -67,9 +69,9 @@ class Mailer {
   bool take_token(const std::string& group, int per_hour, std::int64_t now_ms);
 
   store::StoreWriter& writer_;
-  net::thread_pool& blocking_;
   ReportBuilder report_;
   std::map<std::string, Bucket> buckets_;
+  net::thread_pool pool_{kThreads};  // last: joined first, while the members its jobs use still exist
 };
 
 }  // namespace moderatord::daemon::mail

@@ -1,5 +1,5 @@
 #pragma once
-// The daily report as an email: the mailer calls this builder (on the blocking pool) when it sends
+// The daily report as an email: the mailer calls this builder (on its own pool) when it sends
 // a "daily_report" row, so the figures are read when the email goes, from a read-only connection.
 #include "daemon/mail/mailer.hpp"
 

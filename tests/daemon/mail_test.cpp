@@ -242,6 +242,32 @@ TEST(MailMime, TextOnlyAsciiIs7bitAndBadAddressesAreErrors) {
   EXPECT_FALSE(addr_specs({""}));
 }
 
+TEST(MailConfig, BrokenTemplateIsAConfigError) {
+  const auto dir = std::filesystem::temp_directory_path() / ("moderatord-mailcfg-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "mail");
+  std::ofstream(dir / "moderatord.toml") << "[mail]\nmoderators = [\"m@x.example\"]\ntransport = \"smtp\"\n"
+                                            "smtp_url = \"smtps://mail.x.example:465\"\nclerk = [\"c@x.example\"]\n"
+                                            "digest_interval_ms = 60000\n[[account]]\nid = \"a\"\nplatform = \"webhook\"\n";
+  std::ofstream(dir / "mail" / "escalation.tmpl") << "Subject: ok\n--- text\nfine\n";
+  auto ok = load_config(dir / "moderatord.toml");
+  ASSERT_TRUE(ok) << ok.error().to_string();
+  EXPECT_EQ(ok->mail.transport, "smtp");
+  EXPECT_EQ(ok->mail.clerk, std::vector<std::string>{"c@x.example"});
+  EXPECT_EQ(ok->mail.digest_interval.count(), 60000);
+  EXPECT_EQ(ok->mail.templates, dir / "mail");
+  std::ofstream(dir / "mail" / "broken.tmpl") << "no subject\n";
+  auto bad = load_config(dir / "moderatord.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().to_string().find("broken.tmpl"), std::string::npos) << bad.error().to_string();
+  std::ofstream(dir / "moderatord.toml") << "[mail]\nmoderators = [\"m@x.example\"]\ntransport = \"smtp\"\n"
+                                            "[[account]]\nid = \"a\"\nplatform = \"webhook\"\n";
+  std::filesystem::remove(dir / "mail" / "broken.tmpl");
+  auto no_url = load_config(dir / "moderatord.toml");
+  ASSERT_FALSE(no_url);
+  EXPECT_NE(no_url.error().to_string().find("mail.smtp_url"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(MailTime, LocalTimeAcrossTheClockChange) {
   // 2026-10-25 00:30 UTC is 01:30 BST; 01:30 UTC is 01:30 GMT (the hour repeats).
   EXPECT_EQ(format_local_time(1792888200000, "Europe/London"), "Sun 25 Oct 2026 01:30 BST");

@@ -35,6 +35,7 @@ _rest = sys.argv[3:]
 CACHE = shared_cache_dir(_rest.pop(0) if _rest and not _rest[0].startswith("-") else None)
 RULES = os.path.join(SRC, "config", "rules")
 FIXTURE = os.path.join(SRC, "tests", "data", "report", "fixture-2026-10-25.sql")
+HISTORY = os.path.join(SRC, "tests", "data", "report", "history-2026-09-26.sql")  # fills the 30-day chart
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -59,8 +60,9 @@ class Report(unittest.TestCase):
         cls.d.stop()
         db = os.path.join(cls.state, "moderatord.db")
         conn = sqlite3.connect(db)
-        with open(FIXTURE) as f, conn:
-            conn.executescript(f.read())
+        for script in (FIXTURE, HISTORY):
+            with open(script) as f, conn:
+                conn.executescript(f.read())
         conn.close()
         cls.db = Db(db)
 
@@ -83,7 +85,8 @@ class Report(unittest.TestCase):
                   "median 1 d 0 h, 90th percentile 1 d 3 h (4 replied)", "Breaches:                 2",
                   "3 h 30 min late  https://council.example/c/i2", "4 h 00 min late and still open",
                   "Exemptions:               repeat 1, rhetorical 1", "One-reply violations:     1",
-                  "Own-post alerts:          1", "Dead letters:             2 (1 on the day)"):
+                  "Own-post alerts:          1", "Dead letters:             2 (1 on the day)",
+                  "2026-10-24  0.0%", "2026-10-25  33.3%       1 d 0 h"):
             self.assertIn(s, text)
         bad = self.d.cli("report", "--date", "2026-02-30")
         self.assertEqual(bad.returncode, 2)
