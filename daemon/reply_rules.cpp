@@ -117,11 +117,16 @@ store::Result<void> on_council_reply(store::Store& s, std::int64_t comment_id, c
                                      std::int64_t now_ms) {
   const std::int64_t replied = posted_at_ms(c, now_ms);
   policy::ReplyContext ctx;
-  if (!c.parent_id.empty()) {
+  // A reply with no parent, or under the post itself, answers the thread (a message in a
+  // conversation, a general answer under a post).
+  if (!c.parent_id.empty() && c.parent_id != c.thread_id) {
     auto target = s.reply_target(c.account, c.parent_id);
     if (!target) return target.error();
+    // A reply to a comment we never saw answers someone we cannot name: it closes nothing rather
+    // than everyone's items in the thread.
+    if (!*target) return {};
     // A reply under the council's own post or reply answers the thread, not one person.
-    if (*target && (*target)->kind != "own_post" && (*target)->kind != "own_reply")
+    if ((*target)->kind != "own_post" && (*target)->kind != "own_reply")
       ctx.parent = policy::RepliedTo{(*target)->comment_id, (*target)->author_id, (*target)->negative};
   }
   auto open = s.open_sla_items_in_thread(c.account, c.thread_id);
