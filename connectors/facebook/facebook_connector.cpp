@@ -49,7 +49,8 @@ class FacebookConnector final : public meta::MetaConnector {
         if (!ok) co_return std::nullopt;
       }
       delivered += fresh.size();
-      if (!co_await deliver(sink, std::move(fresh))) co_return std::nullopt;
+      auto stored = deliver(sink, std::move(fresh));  // not inside co_await: GCC 12 temporaries
+      if (!co_await std::move(stored)) co_return std::nullopt;
       url = page->next;
     }
     if (s_.poll_messages) {
@@ -66,7 +67,8 @@ class FacebookConnector final : public meta::MetaConnector {
       std::vector<model::Comment> fresh;
       take_fresh(*page, from, newest, fresh);
       delivered += fresh.size();
-      if (!co_await deliver(sink, std::move(fresh))) co_return std::nullopt;
+      auto stored = deliver(sink, std::move(fresh));
+      if (!co_await std::move(stored)) co_return std::nullopt;
     }
     if (delivered > 0) spdlog::info("{}: poll found {} item(s) since {}", id(), delivered, from);
     co_return newest;
@@ -93,8 +95,9 @@ class FacebookConnector final : public meta::MetaConnector {
     return true;
   }
 
-  net::awaitable<bool> read_comments(const std::string& post_id, std::string next, std::int64_t from,
+  net::awaitable<bool> read_comments(const std::string& post_id, const std::string& first, std::int64_t from,
                                      std::int64_t& newest, std::vector<model::Comment>& out) {
+    std::string next = first;
     for (int i = 0; !next.empty() && i < s_.max_pages; ++i) {
       auto body = co_await graph_get(next);
       if (!body) co_return false;

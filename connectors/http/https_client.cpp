@@ -303,9 +303,12 @@ net::awaitable<HttpsResult> HttpsClient::send(HttpsRequest request) {
   for (int attempt = 1;; ++attempt) {
     // Rate-limit gate: a platform asked us to hold back.
     if (const auto hold = s.until(s.not_before); hold > milliseconds(0)) {
-      if (!co_await s.wait(hold, deadline, max_wait))
+      // Too long to wait here: a retry gives back the platform's own answer (its error says why).
+      if (!co_await s.wait(hold, deadline, max_wait)) {
+        if (last) co_return std::move(*last);
         co_return HttpsResult(HttpsFailure{HttpsFailure::Kind::throttled,
                                            "rate limited for another " + std::to_string(hold.count()) + " ms", hold});
+      }
     }
     if (const auto b = s.budget_wait(); b > milliseconds(0)) {
       if (!co_await s.wait(b, deadline, max_wait))

@@ -26,13 +26,15 @@ class InstagramConnector final : public meta::MetaConnector {
     // Mentions in comments elsewhere: the webhook gave ids only; fetch the text.
     for (const auto& m : take_mentions()) {
       const std::string fields = "mentioned_comment.comment_id(" + m.comment_id + "){id,text,timestamp,username,from,media{id}}";
-      auto body = co_await graph_get("/" + s_.owner.id + "?fields=" + meta::url_encode(fields));
+      const std::string path = "/" + s_.owner.id + "?fields=" + meta::url_encode(fields);
+      auto body = co_await graph_get(path);
       if (!body) continue;
       if (auto c = mentioned_comment(*body, m.media_id)) fresh.push_back(std::move(*c));
     }
-    auto media_body = co_await graph_get("/" + s_.owner.id + "/media?fields=" +
-                                         meta::url_encode("id,caption,timestamp,permalink,comments_count") +
-                                         "&limit=" + std::to_string(kMediaPerPoll));
+    const std::string media_path = "/" + s_.owner.id + "/media?fields=" +
+                                   meta::url_encode("id,caption,timestamp,permalink,comments_count") +
+                                   "&limit=" + std::to_string(kMediaPerPoll);
+    auto media_body = co_await graph_get(media_path);
     if (!media_body) co_return std::nullopt;
     auto media = meta::parse_instagram_media(*media_body, s_.owner);
     if (!media) {
@@ -56,7 +58,8 @@ class InstagramConnector final : public meta::MetaConnector {
       }
     }
     delivered = fresh.size();
-    if (!co_await deliver(sink, std::move(fresh))) co_return std::nullopt;
+    auto stored = deliver(sink, std::move(fresh));  // not inside co_await: GCC 12 temporaries
+    if (!co_await std::move(stored)) co_return std::nullopt;
     if (delivered > 0) spdlog::info("{}: poll found {} item(s) since {}", id(), delivered, from);
     co_return newest;
   }

@@ -196,7 +196,9 @@ std::vector<MetaDelivery::Mention> MetaConnector::take_mentions() {
 
 net::awaitable<bool> MetaConnector::deliver(const CommentSink& sink, std::vector<model::Comment> comments) {
   if (comments.empty()) co_return true;
-  co_return co_await sink(std::move(comments));
+  // GCC 12 may destroy temporaries of a co_await operand twice: make the awaitable first.
+  auto stored = sink(std::move(comments));
+  co_return co_await std::move(stored);
 }
 
 bool MetaConnector::same_origin(const std::string& url) const {
@@ -206,7 +208,8 @@ bool MetaConnector::same_origin(const std::string& url) const {
 net::awaitable<void> MetaConnector::alert(std::string once_key, std::string subject, std::string detail) {
   if (!alerts_) co_return;
   AdminAlert a{s_.owner.account, std::string(platform()), std::move(once_key), std::move(subject), std::move(detail)};
-  if (!co_await alerts_(std::move(a)))
+  auto stored = alerts_(std::move(a));  // not inside co_await (GCC 12 temporaries, see deliver())
+  if (!co_await std::move(stored))
     spdlog::error("{}: could not store the admin alert; it will be raised again at the next failure", id());
 }
 
@@ -220,24 +223,28 @@ net::awaitable<void> MetaConnector::on_graph_error(const GraphError& e, const st
       const std::string fp = token_fingerprint(token_);
       spdlog::error("{}: {} refused the access token ({}); no more calls until it is renewed: {}", id(), platform(), fp,
                     text);
-      co_await alert("token_invalid:" + fp,
-                     "moderatord: the " + std::string(platform()) + " access token of account " + id() +
-                         " is expired or revoked",
-                     "The Graph API refused the access token (fingerprint " + fp + ") on " + what + ": " + text +
-                         ".\nModeration of this account has stopped: no polling, no hiding. Generate a new long-lived "
-                         "Page access token, write it where access_token_file / access_token_credential points, and "
-                         "moderatord will use it within one poll interval (or restart the service).");
+      std::string key = "token_invalid:" + fp;
+      std::string subject = "moderatord: the " + std::string(platform()) + " access token of account " + id() +
+                            " is expired or revoked";
+      std::string detail = "The Graph API refused the access token (fingerprint " + fp + ") on " + what + ": " + text +
+                           ".\nModeration of this account has stopped: no polling, no hiding. Generate a new "
+                           "long-lived access token, write it where access_token_file / access_token_credential "
+                           "points, and moderatord will use it within one poll interval (or restart the service).";
+      auto alerting = alert(std::move(key), std::move(subject), std::move(detail));
+      co_await std::move(alerting);
       co_return;
     }
     case GraphErrorClass::permission: {
       std::string perm = missing_permission(e);
       spdlog::error("{}: missing permission {} for {}: {}", id(), perm.empty() ? "(unnamed)" : perm, what, text);
-      co_await alert("permission:" + (perm.empty() ? std::to_string(e.code) : perm),
-                     "moderatord: the " + std::string(platform()) + " account " + id() + " lacks the " +
-                         (perm.empty() ? "needed" : perm) + " permission",
-                     "The Graph API refused " + what + ": " + text + ".\nGrant the app the " +
-                         (perm.empty() ? "permission named above" : perm + " permission") +
-                         " for this account, then generate a new access token.");
+      std::string key = "permission:" + (perm.empty() ? std::to_string(e.code) : perm);
+      std::string subject = "moderatord: the " + std::string(platform()) + " account " + id() + " lacks the " +
+                            (perm.empty() ? std::string("needed") : perm) + " permission";
+      std::string detail = "The Graph API refused " + what + ": " + text + ".\nGrant the app the " +
+                           (perm.empty() ? std::string("permission named above") : perm + " permission") +
+                           " for this account, then generate a new access token.";
+      auto alerting = alert(std::move(key), std::move(subject), std::move(detail));
+      co_await std::move(alerting);
       co_return;
     }
     case GraphErrorClass::rate_limited:
@@ -271,7 +278,8 @@ net::awaitable<MetaConnector::Call> MetaConnector::call(std::string method, std:
   if (!req.body.empty()) req.content_type = "application/x-www-form-urlencoded";
   req.max_wait = max_wait;
   const std::string what = req.method + " " + http::redact_url(req.url);
-  auto r = co_await client_->send(std::move(req));
+  auto sending = client_->send(std::move(req));  // not inside co_await (GCC 12 temporaries, see deliver())
+  auto r = co_await std::move(sending);
   if (!r) {
     out.failure = r.error();
     out.failure->message = http::scrub(out.failure->message, token_);
@@ -296,7 +304,9 @@ net::awaitable<std::optional<std::string>> MetaConnector::graph_get(const std::s
   } else {
     url = s_.api_base + path_or_url;
   }
-  Call c = co_await call("GET", url, "", std::nullopt);
+  std::string method = "GET", no_body;
+  auto calling = call(std::move(method), std::move(url), std::move(no_body), std::nullopt);
+  Call c = co_await std::move(calling);
   if (c.ok()) co_return std::move(c.response->body);
   if (c.failure)
     spdlog::warn("{}: GET {} failed: {} ({})", id(), http::redact_url(url), c.failure->message,
@@ -331,7 +341,8 @@ net::awaitable<void> MetaConnector::run(CommentSink sink, CursorStore& cursors) 
       auto next = co_await poll_once(sink, since);
       if (next && *next > since) {
         since = *next;
-        if (!co_await cursors.save(id(), std::to_string(since)))
+        const std::string value = std::to_string(since);
+        if (!co_await cursors.save(id(), value))
           spdlog::warn("{}: could not save the poll cursor; the next start re-reads (deduplicated)", id());
       }
     }
@@ -366,7 +377,9 @@ net::awaitable<ActionOutcome> MetaConnector::apply(const ActionRequest& req) {
   if (!dead_token_.empty() && dead_token_ == token_)
     co_return ActionOutcome{S::retry, "the access token was refused (190); waiting for a new one", kTokenRetry};
   const std::string verb(model::to_string(req.kind));
-  Call c = co_await call(method, s_.api_base + "/" + req.platform_id, body, s_.action_max_wait);
+  std::string url = s_.api_base + "/" + req.platform_id;
+  auto calling = call(std::move(method), std::move(url), std::move(body), s_.action_max_wait);
+  Call c = co_await std::move(calling);
   if (c.ok()) co_return ActionOutcome{S::done, verb + " on " + std::string(platform()), std::nullopt};
   if (c.failure) {
     const auto& f = *c.failure;

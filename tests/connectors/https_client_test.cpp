@@ -1,7 +1,8 @@
 // The shared HTTPS client against the fake Graph API (tests/fakes/graph_api_fake.py, started once
 // for the suite; HTTPS on 127.0.0.1 with a test CA made by openssl): verified TLS, keep-alive,
 // retries on 5xx and 429 with Retry-After, the rate-limit hook holding later calls back, the
-// request budget, and failures that are not retried.
+// request budget, and failures that are not retried. Each send() is made before its co_await
+// (GCC 12 may destroy temporaries of a co_await operand twice; see connectors/blocking.hpp).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <simdjson.h>
@@ -109,7 +110,8 @@ class HttpsClientTest : public ::testing::Test {
 TEST_F(HttpsClientTest, VerifiedGetsReuseOneConnection) {
   run(options(), [](HttpsClient& c) -> net::awaitable<void> {
     for (int i = 0; i < 3; ++i) {
-      auto r = co_await c.send(get("/1/conversations"));
+      auto op1 = c.send(get("/1/conversations"));
+      auto r = co_await std::move(op1);
       EXPECT_TRUE(r) << (r ? "" : r.error().message);
       if (r) {
         EXPECT_EQ(r->status, 200u);
@@ -127,14 +129,16 @@ TEST_F(HttpsClientTest, LocalhostByNameWithSni) {
   run(o, [](HttpsClient& c) -> net::awaitable<void> {
     auto req = get("/1/conversations");
     req.url.replace(req.url.find("127.0.0.1"), 9, "localhost");
-    auto r = co_await c.send(req);
+    auto op2 = c.send(req);
+    auto r = co_await std::move(op2);
     EXPECT_TRUE(r && r->status == 200u) << (r ? std::to_string(r->status) : r.error().message);
   });
 }
 
 TEST_F(HttpsClientTest, UntrustedCertificateFailsAtOnce) {
   run(options(false), [](HttpsClient& c) -> net::awaitable<void> {
-    auto r = co_await c.send(get("/1/conversations"));
+    auto op3 = c.send(get("/1/conversations"));
+    auto r = co_await std::move(op3);
     EXPECT_FALSE(r);
     if (!r) {
       EXPECT_EQ(r.error().kind, HttpsFailure::Kind::tls);
@@ -146,26 +150,32 @@ TEST_F(HttpsClientTest, UntrustedCertificateFailsAtOnce) {
 
 TEST_F(HttpsClientTest, ServerErrorsAreRetried) {
   run(options(), [this](HttpsClient& c) -> net::awaitable<void> {
-    auto ctl = co_await c.send(control("fail", R"({"path":"/7/conversations","status":503,"count":2})"));
+    auto op4 = c.send(control("fail", R"({"path":"/7/conversations","status":503,"count":2})"));
+    auto ctl = co_await std::move(op4);
     EXPECT_TRUE(ctl && ctl->status == 200u);
-    auto r = co_await c.send(get("/7/conversations"));
+    auto op5 = c.send(get("/7/conversations"));
+    auto r = co_await std::move(op5);
     EXPECT_TRUE(r);
     if (r) {
       EXPECT_EQ(r->status, 200u);
       EXPECT_EQ(r->attempts, 3);
     }
     // Never more than max_attempts: five failures in a row give the last 503 back.
-    co_await c.send(control("fail", R"({"path":"/8/conversations","status":502,"count":5})"));
-    auto bad = co_await c.send(get("/8/conversations"));
+    auto op6 = c.send(control("fail", R"({"path":"/8/conversations","status":502,"count":5})"));
+    co_await std::move(op6);
+    auto op7 = c.send(get("/8/conversations"));
+    auto bad = co_await std::move(op7);
     EXPECT_TRUE(bad && bad->status == 502u && bad->attempts == 4);
   });
 }
 
 TEST_F(HttpsClientTest, RetryAfterIsWaitedFor) {
   run(options(), [this](HttpsClient& c) -> net::awaitable<void> {
-    co_await c.send(control("fail", R"({"path":"/9/conversations","status":429,"headers":{"Retry-After":"1"}})"));
+    auto op8 = c.send(control("fail", R"({"path":"/9/conversations","status":429,"headers":{"Retry-After":"1"}})"));
+    co_await std::move(op8);
     const auto t0 = Clock::now();
-    auto r = co_await c.send(get("/9/conversations"));
+    auto op9 = c.send(get("/9/conversations"));
+    auto r = co_await std::move(op9);
     EXPECT_TRUE(r && r->status == 200u && r->attempts == 2);
     EXPECT_GE(Clock::now() - t0, 1s);
   });
@@ -177,10 +187,12 @@ TEST_F(HttpsClientTest, RateLimitHeaderHoldsLaterCallsBack) {
   run(
       options(),
       [this](HttpsClient& c) -> net::awaitable<void> {
-        co_await c.send(control(
+        auto op0 = c.send(control(
             "headers",
             R"({"path":"/10/conversations","headers":{"X-Business-Use-Case-Usage":"{\"10\":[{\"type\":\"pages\",\"call_count\":100,\"total_cputime\":1,\"total_time\":1,\"estimated_time_to_regain_access\":1}]}"}})"));
-        auto first = co_await c.send(get("/10/conversations"));
+        co_await std::move(op0);
+        auto op10 = c.send(get("/10/conversations"));
+        auto first = co_await std::move(op10);
         EXPECT_TRUE(first && first->status == 200u);
         if (first) {
           EXPECT_EQ(first->retry_after, 60s);
@@ -188,7 +200,8 @@ TEST_F(HttpsClientTest, RateLimitHeaderHoldsLaterCallsBack) {
         EXPECT_GT(c.not_before(), Clock::now() + 55s);
         auto req = get("/10/conversations");
         req.max_wait = 100ms;  // an outbox action: would rather be rescheduled
-        auto second = co_await c.send(req);
+        auto op11 = c.send(req);
+        auto second = co_await std::move(op11);
         EXPECT_FALSE(second);
         if (!second) {
           EXPECT_EQ(second.error().kind, HttpsFailure::Kind::throttled);
@@ -203,12 +216,14 @@ TEST_F(HttpsClientTest, RequestBudget) {
   o.requests_per_hour = 2;
   run(o, [](HttpsClient& c) -> net::awaitable<void> {
     for (int i = 0; i < 2; ++i) {
-      auto r = co_await c.send(get("/1/conversations"));
+      auto op12 = c.send(get("/1/conversations"));
+      auto r = co_await std::move(op12);
       EXPECT_TRUE(r);
     }
     auto req = get("/1/conversations");
     req.max_wait = 0ms;
-    auto r = co_await c.send(req);
+    auto op13 = c.send(req);
+    auto r = co_await std::move(op13);
     EXPECT_FALSE(r);
     if (!r) {
       EXPECT_EQ(r.error().kind, HttpsFailure::Kind::budget);
@@ -226,7 +241,8 @@ TEST_F(HttpsClientTest, RefusedConnectionIsRetriedThenReported) {
   run(options(), [port](HttpsClient& c) -> net::awaitable<void> {
     HttpsRequest req;
     req.url = "https://127.0.0.1:" + std::to_string(port) + "/x?access_token=SECRET";
-    auto r = co_await c.send(req);
+    auto op14 = c.send(req);
+    auto r = co_await std::move(op14);
     EXPECT_FALSE(r);
     if (!r) {
       EXPECT_EQ(r.error().kind, HttpsFailure::Kind::network);
@@ -239,7 +255,8 @@ TEST_F(HttpsClientTest, PlainHttpIsRefused) {
   run(options(), [](HttpsClient& c) -> net::awaitable<void> {
     HttpsRequest req;
     req.url = "http://127.0.0.1/x";
-    auto r = co_await c.send(req);
+    auto op15 = c.send(req);
+    auto r = co_await std::move(op15);
     EXPECT_TRUE(!r && r.error().kind == HttpsFailure::Kind::bad_url);
   });
 }

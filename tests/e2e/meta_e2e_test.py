@@ -174,6 +174,30 @@ class MetaE2E(unittest.TestCase):
         self.assertEqual(self.post_meta("council-fb", dm)[0], 200)
         self.assertEqual(self.comment("council-fb", "m_w2dm")[1:4], ("direct_message", "facebook", "9876"))
 
+    def test_2b_action_errors_name_the_permission_and_reports_escalate(self):
+        # A missing permission: a dead letter that names it, and one admin alert.
+        cid = "100_w2bperm"
+        self.fake.add_comment(f"{PAGE}_100", cid, OBSCENE)
+        self.fake.fail_next("/" + cid, 403, body=graph_error(
+            200, "(#200) Requires pages_manage_engagement permission to manage the object"))
+        self.assertEqual(self.post_meta("council-fb", feed_delivery(cid, f"{PAGE}_100", OBSCENE))[0], 200)
+        row = self.comment("council-fb", cid)
+        oid = self.db.scalar("SELECT id FROM outbox WHERE comment_id = ? AND kind = 'hide'", (row[0],))
+        wait_for(lambda: self.db.scalar("SELECT state FROM outbox WHERE id = ?", (oid,)) == "dead", 30, "dead letter")
+        self.assertIn("pages_manage_engagement", self.db.scalar("SELECT last_error FROM outbox WHERE id = ?", (oid,)))
+        alerts = wait_for(lambda: [a for a in self.alert_rows() if "pages_manage_engagement" in a["subject"]], 30,
+                          "the permission alert")
+        self.assertEqual(len(alerts), 1)
+        # A threat: Meta has no report API, so no report action goes to the connector.
+        cid = "100_w2bthreat"
+        self.fake.add_comment(f"{PAGE}_100", cid, "I'll kill you if I see you at the meeting")
+        self.assertEqual(self.post_meta("council-fb", feed_delivery(cid, f"{PAGE}_100",
+                                                                    "I'll kill you if I see you at the meeting"))[0], 200)
+        row = self.comment("council-fb", cid)
+        kinds = self.db.query("SELECT kind, executor FROM outbox WHERE comment_id = ?", (row[0],))
+        self.assertNotIn(("report", "council-fb"), kinds)
+        self.assertIn(("escalate", "mail"), kinds)
+
     def test_3_bad_signature_is_refused_and_nothing_stored(self):
         body = feed_delivery("100_w3bad", f"{PAGE}_100", OBSCENE)
         for sig in ("sha256=" + "0" * 64, hub_sign(body + b" "), "", "sha1=abc"):
@@ -227,9 +251,12 @@ class MetaE2E(unittest.TestCase):
                              "json_extract(payload_json, '$.type') = 'admin_alert'")
         return [json.loads(r[0]) for r in rows]
 
+    def token_alerts(self):
+        return [a for a in self.alert_rows() if "expired or revoked" in a["subject"]]
+
     def test_6_expired_token_stops_calls_and_alerts_once(self):
         self.fake.expire_token(TOKEN)
-        alerts = wait_for(self.alert_rows, 60, "the admin alert")
+        alerts = wait_for(self.token_alerts, 60, "the admin alert")
         self.assertEqual(len(alerts), 1, alerts)
         a = alerts[0]
         self.assertEqual((a["to"], a["account"], a["platform"]), ("admins", "council-fb", "facebook"))
@@ -238,7 +265,7 @@ class MetaE2E(unittest.TestCase):
         self.assertNotIn(TOKEN, json.dumps(a))
         refused = len([r for r in self.fake.requests if r["token"] == TOKEN])
         time.sleep(POLL * 3)  # three more poll intervals: no more calls with the refused token
-        self.assertEqual(len(self.alert_rows()), 1)
+        self.assertEqual(len(self.token_alerts()), 1)
         self.assertEqual(len([r for r in self.fake.requests if r["token"] == TOKEN]), refused,
                          "calls went on with a refused token")
         # Instagram's token still works: its polls go on.
@@ -251,7 +278,7 @@ class MetaE2E(unittest.TestCase):
         wait_for(lambda: len([r for r in self.fake.requests if r["token"] == TOKEN]) > before, 60, "the first poll")
         self.d.wait_log(r"refused the access token", timeout=30, since=self.d._start_index)
         time.sleep(POLL)
-        self.assertEqual(len(self.alert_rows()), 1)
+        self.assertEqual(len(self.token_alerts()), 1)
         # A renewed token is picked up without a restart and calls resume.
         new_token = TOKEN + "-renewed"
         self.fake.tokens.add(new_token)
@@ -259,6 +286,25 @@ class MetaE2E(unittest.TestCase):
             f.write(new_token + "\n")
         wait_for(lambda: any(r["token"] == new_token for r in self.fake.requests), 30, "calls with the new token")
         self.d.wait_log(r"a new access token", timeout=10)
+
+
+    def test_7_rate_limited_action_is_retried_later(self):
+        # A rate-limit error on hide (code 613, no Retry-After): retried a minute later, not dead.
+        # Last, because it holds the Instagram account's calls back for that minute.
+        cid = "1790000000000009"
+        self.fake.add_ig_comment("1800000000000001", cid, OBSCENE)
+        self.fake.fail_next("/" + cid, 400, body=graph_error(613, "Calls to this api have exceeded the rate limit."))
+        body = json.dumps({"object": "instagram", "entry": [{"id": IG_USER, "time": int(time.time()), "changes": [{
+            "field": "comments", "value": {"id": cid, "text": OBSCENE, "from": {"id": "777", "username": "resident"},
+                                           "media": {"id": "1800000000000001"}}}]}]}).encode()
+        self.assertEqual(self.post_meta("council-ig", body)[0], 200)
+        row = self.comment("council-ig", cid)
+        oid = self.db.scalar("SELECT id FROM outbox WHERE comment_id = ? AND kind = 'hide'", (row[0],))
+        wait_for(lambda: self.db.scalar("SELECT attempts FROM outbox WHERE id = ?", (oid,)) == 1 and
+                 self.db.scalar("SELECT state FROM outbox WHERE id = ?", (oid,)) == "pending", 30, "the retry")
+        state, due, err = self.db.query("SELECT state, next_attempt_at, last_error FROM outbox WHERE id = ?", (oid,))[0]
+        self.assertIn("613", err)
+        self.assertGreater(due / 1000.0, time.time() + 30, "a rate-limited action must wait, not retry at once")
 
 
 if __name__ == "__main__":
