@@ -8,7 +8,9 @@ usage: meta_e2e_test.py MODERATORD SOURCE_DIR [CACHE_DIR] [unittest options]
 Covered: the subscription handshake; a signed webhook gives a stored comment, a verdict and a hide
 call on the fake (Facebook is_hidden=true, Instagram hide=true); a bad signature is 401 and stores
 nothing; the Page's own comment is own_reply and a Messenger message a direct message; a comment
-the webhooks missed is found by polling, and the cursor is saved; a 429 with Retry-After holds the
+the webhooks missed is found by polling, and the cursor is saved; an Instagram mention (ids only)
+is read by the next poll; a permission error names the permission; a threat escalates (Meta has no
+report API); a rate-limited action is retried later; a 429 with Retry-After holds the
 next call back that long; an expired token stops the calls and alerts the admins once, across a
 restart, and a renewed token resumes them. Secrets never reach the log.
 """
@@ -232,6 +234,14 @@ class MetaE2E(unittest.TestCase):
         self.assertEqual(self.comment("council-ig", "1790000000000002")[2], "instagram")
         self.wait_hidden("1790000000000002", key="hide")
         self.assertEqual(self.fake.requests_to("POST", "/1790000000000002")[-1]["token"], IG_TOKEN)
+        # A mention elsewhere: the webhook has ids only; the next poll reads the comment.
+        self.fake.add_mention("1790000000000050", "@wyverleytc the bins on Elm Road were missed again",
+                              "1800000000000099")
+        body = json.dumps({"object": "instagram", "entry": [{"id": IG_USER, "time": int(time.time()), "changes": [{
+            "field": "mentions", "value": {"comment_id": "1790000000000050", "media_id": "1800000000000099"}}]}]})
+        self.assertEqual(self.post_meta("council-ig", body.encode())[0], 200)
+        row = wait_for(lambda: self.comment("council-ig", "1790000000000050"), 30, "the mentioned comment")
+        self.assertEqual(row[1:4], ("comment", "instagram", "1800000000000099"))
 
     def test_5_retry_after_holds_the_next_call_back(self):
         feed = f"/{PAGE}/feed"

@@ -84,6 +84,7 @@ class GraphFake:
         self.comments = {}      # comment id -> comment dict (also inside its post)
         self.conversations = {}  # conversation id -> {"id", "messages": [...]}
         self.media = {}         # ig media id -> {"id", "caption", "timestamp", "comments": [...]}
+        self.mentioned = {}     # comment id -> comment that mentions the IG account (elsewhere)
         self.hidden = {}        # comment id -> bool, as set through the API
         self.deleted = set()
         self.requests = []
@@ -140,6 +141,12 @@ class GraphFake:
                  "from": {"id": user_id, "username": username}}
             self.media[media_id]["comments"].append(c)
             self.comments[comment_id] = c
+
+    def add_mention(self, comment_id, text, media_id, username="neighbour", created=None):
+        """A comment on someone else's media that @-mentions the account (read via mentioned_comment)."""
+        with self.lock:
+            self.mentioned[comment_id] = {"id": comment_id, "text": text, "timestamp": created or time.time(),
+                                          "username": username, "media": {"id": media_id}}
 
     def fail_next(self, path_part, status, body=None, headers=None, count=1):
         """The next `count` requests whose path contains `path_part` get this answer instead."""
@@ -328,6 +335,12 @@ class GraphFake:
                 return 200, self._page([{"id": m["id"], "caption": m["caption"], "timestamp": iso(m["timestamp"]),
                                          "permalink": "https://www.instagram.com/p/" + m["id"],
                                          "comments_count": len(m["comments"])} for m in media], query, path)
+            fields = query.get("fields", "")
+            if edge is None and fields.startswith("mentioned_comment.comment_id("):
+                # GET /{ig-user-id}?fields=mentioned_comment.comment_id(ID){fields}
+                cid = fields[len("mentioned_comment.comment_id("):].split(")")[0]
+                c = self.mentioned[cid]
+                return 200, {"mentioned_comment": dict(c, timestamp=iso(c["timestamp"])), "id": obj}
             if edge is None and obj in self.comments:
                 return 200, self._comment_view(self.comments[obj])
             raise KeyError(obj)
