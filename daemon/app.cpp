@@ -201,8 +201,11 @@ class Daemon {
       g.http_connections = server_->connections();
       auto read_status = [](store::Store& s) { return s.status(); };
       auto status = co_await store_call<store::StatusSummary>(writer_, read_status);
-      if (status)
+      if (status) {
         for (const auto& [state, n] : status->outbox_by_state) g.outbox_by_state[state] = n;
+        g.sla_open = status->sla_open;
+        g.sla_overdue = status->sla_overdue;
+      }
       co_return connectors::HttpReply{200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(g)};
     }
     constexpr std::string_view kWebhooks = "/webhooks/";

@@ -87,6 +87,10 @@ std::string Metrics::render(const Gauges& g) const {
     out += "moderatord_outbox_rows{state=\"" + std::string(state) + "\"} " +
            std::to_string(it == g.outbox_by_state.end() ? 0 : it->second) + "\n";
   }
+  out += "# HELP moderatord_sla_items Open SLA items: replies owed, and those past their due time.\n"
+         "# TYPE moderatord_sla_items gauge\n";
+  out += "moderatord_sla_items{state=\"open\"} " + std::to_string(g.sla_open) + "\n";
+  out += "moderatord_sla_items{state=\"overdue\"} " + std::to_string(g.sla_overdue) + "\n";
   out += "# HELP moderatord_store_queue Jobs waiting for the store writer.\n# TYPE moderatord_store_queue gauge\n";
   out += "moderatord_store_queue " + std::to_string(g.store_queue) + "\n";
   out += "# HELP moderatord_http_connections Open HTTP connections.\n# TYPE moderatord_http_connections gauge\n";

@@ -15,6 +15,7 @@ namespace moderatord::daemon {
 // Values read from the store at scrape time.
 struct Gauges {
   std::map<std::string, std::int64_t> outbox_by_state;  // pending, in_flight, done, dead
+  std::int64_t sla_open = 0, sla_overdue = 0;           // replies owed, and those past due
   std::size_t store_queue = 0;
   std::size_t http_connections = 0;
 };

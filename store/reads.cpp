@@ -116,6 +116,19 @@ Result<StatusSummary> Store::status() {
     st.outbox_by_state.emplace_back(std::string(to_string(state)), n);
   }
 
+  {
+    auto sla = s.statement("SELECT count(*), count(breached_at) FROM sla_items WHERE state = 'open'",
+                           "counting open SLA items");
+    if (!sla) return sla.error();
+    sqlite::Query q(**sla);
+    auto row = q.step();
+    if (!row) return row.error();
+    if (*row) {
+      st.sla_open = q.int64(0);
+      st.sla_overdue = q.int64(1);
+    }
+  }
+
   sqlite::Query q(s.account_activity);
   for (;;) {
     auto row = q.step();

@@ -132,6 +132,8 @@ struct StatusSummary {
   std::vector<std::pair<std::string, std::int64_t>> decisions_by_action;  // action -> count
   std::vector<std::pair<std::string, std::int64_t>> outbox_by_state;      // state -> count
   std::vector<ConnectorActivity> connectors;
+  std::int64_t sla_open = 0;     // replies owed (policy 7.7.2)
+  std::int64_t sla_overdue = 0;  // of those, past their due time
   int schema_version = 0;
 };
 

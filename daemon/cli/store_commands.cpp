@@ -89,7 +89,8 @@ int status_command(const DatabaseOptions& o, std::FILE* out, std::FILE* err) {
       j += std::string(first ? "" : ",") + "\"" + k + "\":" + std::to_string(v);
       first = false;
     }
-    j += "},\"accounts\":[";
+    j += "},\"sla\":{\"open\":" + std::to_string(st->sla_open) + ",\"overdue\":" + std::to_string(st->sla_overdue) +
+         "},\"accounts\":[";
     first = true;
     for (const auto& c : st->connectors) {
       j += std::string(first ? "" : ",") + "{\"account\":";
@@ -111,6 +112,8 @@ int status_command(const DatabaseOptions& o, std::FILE* out, std::FILE* err) {
     std::fprintf(out, " %s %lld", k.c_str(), static_cast<long long>(v));
     if (k == "dead") dead = v;
   }
+  std::fprintf(out, "\nreplies:   %lld owed, %lld overdue (`moderatord sla list`)", static_cast<long long>(st->sla_open),
+               static_cast<long long>(st->sla_overdue));
   std::fprintf(out, "\n\n%-20s %10s  %s\n", "account", "comments", "last comment");
   for (const auto& c : st->connectors)
     std::fprintf(out, "%-20s %10lld  %s\n", c.account.c_str(), static_cast<long long>(c.comments), when(c.last_received_at).c_str());

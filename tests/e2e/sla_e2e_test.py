@@ -233,6 +233,9 @@ class PolicyEngine(unittest.TestCase):
         time.sleep(1.5)  # a further sweep, which must add nothing
         self.assertEqual(len(self.mails("sla_reminder")), 1)
         self.assertEqual(self.db.scalar("SELECT count(*) FROM policy_events WHERE kind = 'sla_breach'"), 1)
+        self.assertIn('moderatord_sla_items{state="overdue"} 1', self.d.metrics())
+        status = self.d.cli("status")
+        self.assertRegex(status.stdout, r"replies: +\d+ owed, 1 overdue")
         # A late reply closes it with its lateness.
         self.append(self.fast_feed, entry("qr1", "Sorry Frank, staff shortages; it reopens in May.", thread="f1",
                                           author="council", kind="own_reply", parent="q1"))
