@@ -53,6 +53,9 @@ class FacebookConnector final : public meta::MetaConnector {
       if (!co_await std::move(stored)) co_return std::nullopt;
       url = page->next;
     }
+    if (!url.empty())  // stopped at max_pages: older posts wait for the webhooks (or a larger max_pages)
+      spdlog::warn("{}: the feed has more than {} pages since {}; read the newest only", id(), s_.max_pages,
+                   since - s_.lookback.count());
     if (s_.poll_messages) {
       const std::string conv = "/" + s_.owner.id + "/conversations?platform=messenger&fields=" +
                                meta::url_encode("id,updated_time,messages.limit(25){id,message,created_time,from}") +
