@@ -261,6 +261,9 @@ Result<Config> load_config(const std::filesystem::path& file,
     errors.push_back({file.string(), 0, "", "mail.moderators: at least one address is needed for escalations"});
 
   parse_sla_section(doc["sla"].as_table(), config_dir, file.string(), c.sla, errors);
+  // One local time for the council: the report's day and the times in emails follow [sla] time_zone
+  // unless [mail] names its own.
+  if (doc["mail"]["time_zone"].node() == nullptr) c.mail.time_zone = c.sla.time_zone;
 
   if (const toml::node* accounts = doc.get("account")) {
     const auto* arr = accounts->as_array();

@@ -77,7 +77,7 @@ struct MailOptions {
   // config turns both on.
   std::chrono::milliseconds digest_interval{0};            // Default: 0 (no digest)
   int rate_limit_per_hour = 0;                             // Default: 0 (no limit); emails an hour per recipient group
-  std::string time_zone = "Europe/London";                 // Default: Europe/London (times in emails, the report day)
+  std::string time_zone = "Europe/London";                 // Default: [sla] time_zone (times in emails, the report day)
   std::string report_time = "07:00";                       // Default: 07:00 local; "" sends no daily report
   std::filesystem::path database;                          // not a key: daemon.database, which the report reads
 };

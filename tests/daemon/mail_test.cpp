@@ -255,6 +255,12 @@ TEST(MailConfig, BrokenTemplateIsAConfigError) {
   EXPECT_EQ(ok->mail.clerk, std::vector<std::string>{"c@x.example"});
   EXPECT_EQ(ok->mail.digest_interval.count(), 60000);
   EXPECT_EQ(ok->mail.templates, dir / "mail");
+  EXPECT_EQ(ok->mail.time_zone, "Europe/London");
+  std::ofstream(dir / "dublin.toml") << "[mail]\nmoderators = [\"m@x.example\"]\n[sla]\ntime_zone = \"Europe/Dublin\"\n"
+                                         "[[account]]\nid = \"a\"\nplatform = \"webhook\"\n";
+  auto dublin = load_config(dir / "dublin.toml");
+  ASSERT_TRUE(dublin) << dublin.error().to_string();
+  EXPECT_EQ(dublin->mail.time_zone, "Europe/Dublin");  // follows [sla] unless [mail] says otherwise
   std::ofstream(dir / "mail" / "broken.tmpl") << "no subject\n";
   auto bad = load_config(dir / "moderatord.toml");
   ASSERT_FALSE(bad);
