@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "policy_test_support.hpp"
 
 namespace moderatord::daemon::policy {
@@ -244,6 +246,52 @@ TEST(SlaEngine, SweepRemindsThenBreachesAndSaysWhenToWake) {
   auto later = sweep(opened + 24 * kHour + kSecond, open);
   EXPECT_TRUE(later.breach.empty());
   EXPECT_EQ(later.next_at, opened + 25 * kHour);
+}
+
+// The one-reply rule with two threads and two commenters interleaved, the store's bookkeeping
+// played by maps keyed the way the store keys them (thread, commenter).
+TEST(SlaEngine, OneReplyRuleKeepsThreadsAndCommentersApart) {
+  std::map<std::pair<std::string, std::string>, int> replies;  // (thread, commenter) -> council replies
+  std::map<std::string, std::vector<OpenItem>> open;            // thread -> open items
+  std::map<std::string, std::string> author_of;                 // comment -> author
+  std::vector<std::string> violations, offers;
+  std::int64_t next_id = 1;
+  auto resident = [&](const std::string& id, const std::string& thread, const std::string& author) {
+    author_of[id] = author;
+    CommentContext ctx;
+    ctx.council_replies_to_author = replies[{thread, author}];
+    auto out = on_comment(comment("still a disgrace", utc(2026, 11, 20)), needs_reply(), SlaPolicy{}, calendar(), ctx);
+    ASSERT_TRUE(out.item);
+    if (out.item->kind == ItemKind::offer_offline) offers.push_back(id);
+    OpenItem item = open_item(next_id++, author, out.item->opened_at, out.item->due_at, out.item->kind);
+    open[thread].push_back(item);
+  };
+  auto council = [&](const std::string& thread, const std::string& parent) {
+    ReplyContext ctx;
+    ctx.parent = RepliedTo{0, author_of[parent], true};
+    ctx.open_in_thread = open[thread];
+    ctx.earlier_replies_to_author = replies[{thread, author_of[parent]}];
+    auto out = on_council_reply(utc(2026, 11, 20, 1), ctx);
+    for (const Closure& c : out.close)
+      std::erase_if(open[thread], [&](const OpenItem& i) { return i.id == c.item_id; });
+    if (out.record_reply) ++replies[{thread, out.commenter_id}];
+    if (out.violation) violations.push_back(thread + "/" + out.commenter_id);
+  };
+  resident("a1", "t1", "alice");
+  resident("b1", "t1", "bob");
+  resident("a2", "t2", "alice");
+  council("t1", "a1");  // first reply to alice in t1
+  council("t2", "a2");  // first reply to alice in t2: another thread, not a second reply
+  council("t1", "b1");  // first reply to bob in t1: another commenter
+  EXPECT_TRUE(violations.empty());
+  resident("a3", "t1", "alice");  // alice carries on in t1: offer to talk offline
+  resident("b2", "t2", "bob");    // bob has had no reply in t2: an ordinary item
+  EXPECT_EQ(offers, std::vector<std::string>{"a3"});
+  council("t1", "a3");  // the offline offer answers the offer_offline item: not a violation
+  EXPECT_TRUE(violations.empty());
+  council("t2", "b2");  // bob's first reply in t2
+  council("t1", "a1");  // and yet another reply to alice in t1: that is the violation
+  EXPECT_EQ(violations, std::vector<std::string>{"t1/alice"});
 }
 
 TEST(RepeatDetector, ContentWordsDropStopWordsAndPlurals) {
