@@ -9,6 +9,7 @@
 #include "daemon/cli/sla_commands.hpp"
 #include "daemon/cli/store_commands.hpp"
 #include "daemon/report/report_command.hpp"
+#include "daemon/mail/mail_command.hpp"
 
 namespace {
 
@@ -111,6 +112,12 @@ int main(int argc, char** argv) {
   add_db_options(report);
   report::ReportOptions report_opts;
   std::string report_zone;
+  auto* mail_cmd = app.add_subcommand("mail", "email checks");
+  mail_cmd->require_subcommand(1);
+  auto* mail_test = mail_cmd->add_subcommand("test", "send one test email through the configured transport now");
+  add_db_options(mail_test);
+  std::string mail_to = "moderators";
+  mail_test->add_option("--to", mail_to, "moderators, clerk or admins")->default_str("moderators");
   report->add_option("--date", report_opts.date, "YYYY-MM-DD, a local date (default: yesterday)");
   report->add_option("--format", report_opts.format, "text, html or csv")->default_str("text");
   report->add_option("--time-zone", report_zone, "IANA time zone (default: mail.time_zone, Europe/London)");
@@ -134,6 +141,7 @@ int main(int argc, char** argv) {
     if (*outbox_retry) return outbox_retry_command(db_opts, row_id, stdout, stderr);
     if (*comments_show) return comments_show_command(db_opts, comment_id, stdout, stderr);
     if (*report) return report::report_command(db_opts, report_opts, stdout, stderr);
+    if (*mail_test) return mail::mail_test_command(db_opts, mail_to, stdout, stderr);
     if (*sla_list) return sla_list_command(db_opts, sla_state, sla_limit, stdout, stderr);
     if (*sla_resolve) return sla_resolve_command(db_opts, sla_id, sla_reason, stdout, stderr);
   } catch (const std::exception& e) {

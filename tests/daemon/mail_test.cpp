@@ -130,11 +130,14 @@ TEST(MailRender, ShippedTemplatesUseOnlyKnownNames) {
       {"admin_alert", R"({"type":"admin_alert","to":"admins","account":"fb","platform":"facebook","subject":"s","detail":"d"})"},
       {"generic", R"({"type":"mystery","account":"site"})"},
       {"digest", R"({"type":"digest","to":"moderators","items":[]})"},
+      {"mail_test", R"({"type":"mail_test","to":"clerk","note":"n"})"},
+      {"daily_report", R"({"type":"daily_report","to":"clerk","date":"2026-10-25"})"},
   };
   for (const auto& [type, payload] : samples) {
     const auto tmpl = shipped(type);
     Vars v = payload_vars(context(o), payload);
     v["count"] = v["items_text"] = v["items_html"] = "x";  // the digest's own
+    if (type == "daily_report") v["summary"] = v["report_text"] = v["report_html"] = "x";  // from the report
     for (const auto* part : {&tmpl.subject, &tmpl.text, &tmpl.html})
       EXPECT_EQ(unknown_names(*part, v), std::vector<std::string>{}) << type;
   }

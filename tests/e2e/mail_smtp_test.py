@@ -323,6 +323,25 @@ class SmtpDelivery(MailCase):
         self.assertIn("note: Ünïcode & <tags>", text)
         self.assertIn("&lt;tags&gt;", msg.get_body(preferencelist=("html",)).get_content())
 
+    def test_3b_mail_test_command(self):
+        before = self.recorder.count()
+        r = self.d.cli("mail", "test", "--to", "clerk")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("sent: accepted by smtp://127.0.0.1", r.stdout)
+        self.assertEqual(self.recorder.count(), before + 1)
+        _, rcpt, msg, _ = self.recorder.parsed()[-1]
+        self.assertEqual(rcpt, ["clerk@test.example"])
+        self.assertEqual(str(msg["Subject"]), "[moderatord] test email to the clerk")
+        # The server refuses for good: exit 1 and the reply on stderr.
+        self.recorder.refuse_code = "550 5.7.1 Relaying denied"
+        self.recorder.refuse = 1
+        r = self.d.cli("mail", "test")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not sent (permanent)", r.stderr)
+        self.assertIn("550", r.stderr)
+        self.assertNotIn(PASSWORD, r.stdout + r.stderr)
+        self.recorder.refuse_code = "451 4.3.0 Try again later"
+
     def test_4_permanent_refusal_is_a_dead_letter_then_retry_delivers(self):
         self.recorder.refuse_code = "550 5.1.1 No such mailbox"
         self.recorder.refuse = 1
