@@ -152,6 +152,36 @@ class Report(unittest.TestCase):
         self.assertEqual(attachments[0].get_content_type(), "text/csv")
         self.assertEqual(len(list(csv.DictReader(io.StringIO(attachments[0].get_content(), newline="")))), 8)
 
+    def test_5_scheduled_once_per_day_across_restarts(self):
+        # report_time a minute ago, local time: the daemon queues yesterday's report when it starts
+        # (a missed send time is caught up), and a restart does not queue it again.
+        from datetime import datetime, timedelta
+        from zoneinfo import ZoneInfo
+        now = datetime.now(ZoneInfo("Europe/London"))
+        send = now - timedelta(minutes=1)
+        report_date = (send.date() - timedelta(days=1)).isoformat()
+        if self.d.running():
+            self.d.stop()
+        with open(self.config) as f:
+            cfg = f.read()
+        with open(self.config, "w") as f:
+            f.write(cfg.replace('report_time = ""', f'report_time = "{send:%H:%M}"'))
+        key = f"daily_report:{report_date}"
+        rows = lambda: self.db.query("SELECT id, state FROM outbox WHERE json_extract(payload_json, '$.key') = ?",  # noqa: E731
+                                     (key,))
+        self.d.start()
+        self.d.wait_log(rf"the daily report for {report_date} is queued", timeout=60)
+        wait_for(lambda: rows() and rows()[0][1] == "done", 60, "the scheduled report sent:\n" + self.d.log_tail())
+        (oid, _), = rows()
+        with open(os.path.join(self.state, "mail", "new", f"moderatord-outbox-{oid}"), "rb") as f:
+            msg = email.message_from_binary_file(f, policy=email.policy.default)
+        self.assertTrue(str(msg["Subject"]).startswith(f"[moderatord] daily report {report_date}:"), msg["Subject"])
+        self.d.stop()
+        self.d.start()
+        time.sleep(1.0)
+        self.assertEqual(len(rows()), 1, "one report per date, whatever the restarts")
+        self.d.stop()
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], *_rest], verbosity=2)
