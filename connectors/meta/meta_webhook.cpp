@@ -188,6 +188,15 @@ classifier::Result<MetaDelivery> decode_meta_delivery(std::string_view body, con
     simdjson::dom::object entry;
     if (entry_el.get_object().get(entry) != simdjson::SUCCESS) return Error("an entry must be an object");
     const std::int64_t entry_time = time_at(entry, "time").value_or(0);
+    // One Meta app can serve several Pages through one callback URL: an entry for another Page is
+    // not this account's (storing it here would moderate it under the wrong account).
+    if (owner.platform == MetaPlatform::facebook && !owner.id.empty()) {
+      const std::string entry_id = id_at(entry, "id");
+      if (!entry_id.empty() && entry_id != owner.id) {
+        ++out.ignored;
+        continue;
+      }
+    }
     simdjson::dom::array changes, messaging;
     if (entry["changes"].get_array().get(changes) == simdjson::SUCCESS) {
       for (auto ch_el : changes) {

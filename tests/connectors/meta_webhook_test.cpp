@@ -171,6 +171,14 @@ TEST(InstagramWebhook, CommentsAndMentions) {
   EXPECT_EQ(decode("instagram/webhook-comments.json", me).comments[0].kind, CommentKind::own_reply);
 }
 
+TEST(MetaWebhook, EntriesForAnotherPageAreIgnored) {
+  Owner other = page();
+  other.id = "999";
+  auto d = decode("facebook/webhook-feed-comment-reply-add.json", other);
+  EXPECT_TRUE(d.comments.empty());
+  EXPECT_EQ(d.ignored, 1u);
+}
+
 TEST(MetaWebhook, OtherObjectTypesAreIgnoredAndGarbageIsAnError) {
   auto d = decode("instagram/webhook-comments.json", page());  // an Instagram delivery on a Page account
   EXPECT_TRUE(d.comments.empty());

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "connectors/meta/meta_webhook.hpp"
 #include "connectors/webhook/webhook_connector.hpp"
@@ -15,8 +16,11 @@ namespace meta = moderatord::connectors::meta;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  for (auto platform : {meta::MetaPlatform::facebook, meta::MetaPlatform::instagram}) {
-    const meta::Owner owner{"fuzz", platform, "1234567890321", "council"};
+  // The Page id of most samples, and no id (entries for any Page are read: the messaging samples).
+  for (auto [platform, page] : {std::pair{meta::MetaPlatform::facebook, "1234567890321"},
+                                std::pair{meta::MetaPlatform::facebook, ""},
+                                std::pair{meta::MetaPlatform::instagram, "17841400000000000"}}) {
+    const meta::Owner owner{"fuzz", platform, page, "council"};
     auto d = meta::decode_meta_delivery(body, owner);
     if (!d) {
       if (d.error().to_string().empty()) std::abort();  // an error must say what is wrong
