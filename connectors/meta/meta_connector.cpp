@@ -143,7 +143,9 @@ Result<MetaSettings> read_meta_settings(const ConnectorConfig& config, MetaPlatf
     }
     if (bad) return *bad;
   }
-  if (!valid_graph_id(s.owner.id))
+  const bool numeric = !s.owner.id.empty() && s.owner.id.size() <= 32 &&
+                       s.owner.id.find_first_not_of("0123456789") == std::string::npos;
+  if (!numeric)
     return Error(who + (fb ? "page_id" : "ig_user_id") + " is required (the numeric id, e.g. \"1234567890321\")");
   if (s.api_base.empty())
     s.api_base = fb || login == "facebook" ? "https://graph.facebook.com/v21.0" : "https://graph.instagram.com/v21.0";

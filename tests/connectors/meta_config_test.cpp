@@ -69,6 +69,7 @@ TEST_F(MetaConfig, BadSettingsAreNamed) {
   no_page.settings.erase("page_id");
   EXPECT_NE(error_of(no_page).find("page_id is required"), std::string::npos);
   EXPECT_NE(error_of(fb({{"page_id", "12/../34"}})).find("page_id"), std::string::npos);
+  EXPECT_NE(error_of(fb({{"page_id", "council"}})).find("page_id"), std::string::npos);
   EXPECT_NE(error_of(fb({{"colour", "blue"}})).find("unknown facebook setting 'colour'"), std::string::npos);
   EXPECT_NE(error_of(fb({{"api_base", "http://graph.facebook.com"}})).find("api_base"), std::string::npos);
   EXPECT_NE(error_of(fb({{"ca_file", "missing.pem"}})).find("ca_file"), std::string::npos);
