@@ -30,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Fake {
   pid_t pid = -1;
+  fs::path dir;  // the test CA and server key: removed after the suite
   std::string base_url, ca_file, origin;
 };
 Fake g_fake;
@@ -39,6 +40,7 @@ class HttpsClientTest : public ::testing::Test {
   static void SetUpTestSuite() {
     const fs::path dir = fs::temp_directory_path() / ("moderatord-https-test-" + std::to_string(::getpid()));
     fs::create_directories(dir);
+    g_fake.dir = dir;
     int out[2];
     ASSERT_EQ(::pipe(out), 0);
     const std::string script = std::string(MODERATORD_SOURCE_DIR) + "/tests/fakes/graph_api_fake.py";
@@ -66,6 +68,8 @@ class HttpsClientTest : public ::testing::Test {
       ::kill(g_fake.pid, SIGTERM);
       ::waitpid(g_fake.pid, nullptr, 0);
     }
+    std::error_code ec;
+    if (!g_fake.dir.empty()) fs::remove_all(g_fake.dir, ec);
   }
 
   HttpsClientOptions options(bool with_ca = true) {
