@@ -9,6 +9,7 @@
 #include "connectors/mastodon/mastodon_connector.hpp"
 #include "connectors/replay/replay_connector.hpp"
 #include "connectors/webhook/webhook_connector.hpp"
+#include "connectors/youtube/youtube_connector.hpp"
 
 namespace moderatord::connectors {
 
@@ -37,9 +38,10 @@ Result<ConnectorPtr> make_connector(const ConnectorConfig& config) {
   if (config.platform == "replay") return make_replay_connector(config);
   if (config.platform == "facebook") return make_facebook_connector(config);
   if (config.platform == "instagram") return make_instagram_connector(config);
+  if (config.platform == "youtube") return make_youtube_connector(config);
   if (config.platform == "mastodon") return make_mastodon_connector(config);
   return Error("account " + config.id + ": unknown platform '" + config.platform +
-               "' (this build knows: webhook, replay, facebook, instagram)");
+               "' (this build knows: webhook, replay, facebook, instagram, youtube)");
 }
 
 Result<std::string> read_secret(const ConnectorConfig& config, const std::string& key) {
