@@ -7,6 +7,7 @@
 #include "connectors/facebook/facebook_connector.hpp"
 #include "connectors/instagram/instagram_connector.hpp"
 #include "connectors/mastodon/mastodon_connector.hpp"
+#include "connectors/x/x_connector.hpp"
 #include "connectors/replay/replay_connector.hpp"
 #include "connectors/webhook/webhook_connector.hpp"
 #include "connectors/youtube/youtube_connector.hpp"
@@ -40,6 +41,7 @@ Result<ConnectorPtr> make_connector(const ConnectorConfig& config) {
   if (config.platform == "instagram") return make_instagram_connector(config);
   if (config.platform == "youtube") return make_youtube_connector(config);
   if (config.platform == "mastodon") return make_mastodon_connector(config);
+  if (config.platform == "x") return make_x_connector(config);
   return Error("account " + config.id + ": unknown platform '" + config.platform +
                "' (this build knows: webhook, replay, facebook, instagram, youtube)");
 }

@@ -126,7 +126,9 @@ class MastodonConnector final : public rest::RestConnector {
                             (since_s.empty() ? std::string() : "&since_id=" + since_s);
     if (!co_await read_list(own, since_s, newest_s, fresh, seen, false)) co_return std::nullopt;
     const std::size_t n = fresh.size();
-    if (!fresh.empty() && !co_await sink(std::move(fresh))) co_return std::nullopt;
+    if (!fresh.empty()) {  // not `a && co_await b`: GCC 12 miscompiles co_await in short-circuit operands
+      if (!co_await sink(std::move(fresh))) co_return std::nullopt;
+    }
     if (n > 0) spdlog::info("{}: poll found {} status(es)", id(), n);
     co_return newest_n + "/" + newest_s;
   }
