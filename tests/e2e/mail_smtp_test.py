@@ -442,9 +442,9 @@ class SmtpTls(MailCase):
             cfg = f.read()
         with open(self.config, "w") as f:
             f.write(cfg.replace(os.path.join(self.tmp, "good", "ca.pem"), self.other_ca))
+        mark = self.d.log_count()
         self.d.signal(signal.SIGHUP)
-        self.d.wait_log(r"reload", timeout=60)
-        time.sleep(0.5)
+        self.d.wait_log(r"reload: now using rules", timeout=120, since=mark)
         self.post(comment("t-threat2", THREAT + " again"))
         (oid2, _, _, _), = self.mail_rows("t-threat2")
         wait_for(lambda: self.db.scalar("SELECT attempts FROM outbox WHERE id = ?", (oid2,)) >= 2, 60,
