@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -175,7 +176,13 @@ struct HttpsClient::Impl {
                                             TLSEXT_NAMETYPE_host_name, const_cast<char*>(u.host.c_str())))
       co_return R(HttpsFailure{HttpsFailure::Kind::tls, "cannot set SNI for " + u.host, {}});
     conn->stream.set_verify_mode(ssl::verify_peer);
-    conn->stream.set_verify_callback(ssl::host_name_verification(u.host));
+    // OpenSSL's own name check (RFC 6125: SAN only, no partial wildcards), so a mismatch is
+    // reported as "hostname mismatch" / "IP address mismatch" rather than an unspecified error.
+    X509_VERIFY_PARAM* param = SSL_get0_param(conn->stream.native_handle());
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    const int named = is_ip_literal(u.host) ? X509_VERIFY_PARAM_set1_ip_asc(param, u.host.c_str())
+                                            : X509_VERIFY_PARAM_set1_host(param, u.host.c_str(), u.host.size());
+    if (named != 1) co_return R(HttpsFailure{HttpsFailure::Kind::tls, "cannot verify the name " + u.host, {}});
     auto& tcp_layer = beast::get_lowest_layer(conn->stream);
     tcp_layer.expires_after(step_timeout(options.connect_timeout, deadline));
     auto [cec, ep] = co_await tcp_layer.async_connect(results, kTuple);

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <cstdlib>
 #include <string>
 
 #include "connectors/http/https_client.hpp"
@@ -37,18 +38,20 @@ Fake g_fake;
 
 class HttpsClientTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    const fs::path dir = fs::temp_directory_path() / ("moderatord-https-test-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    g_fake.dir = dir;
+  // Starts the fake in `name` under the temp dir; `san` (when set) is its certificate's names.
+  static Fake start_fake(const std::string& name, const char* san = nullptr) {
+    Fake f;
+    f.dir = fs::temp_directory_path() / ("moderatord-https-test-" + std::to_string(::getpid()) + "-" + name);
+    fs::create_directories(f.dir);
     int out[2];
-    ASSERT_EQ(::pipe(out), 0);
+    if (::pipe(out) != 0) return f;
     const std::string script = std::string(MODERATORD_SOURCE_DIR) + "/tests/fakes/graph_api_fake.py";
-    g_fake.pid = ::fork();
-    if (g_fake.pid == 0) {
+    f.pid = ::fork();
+    if (f.pid == 0) {
       ::dup2(out[1], 1);
       ::close(out[0]);
-      ::execlp("python3", "python3", script.c_str(), dir.c_str(), static_cast<char*>(nullptr));
+      if (san != nullptr) ::setenv("GRAPH_FAKE_SAN", san, 1);
+      ::execlp("python3", "python3", script.c_str(), f.dir.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(out[1]);
@@ -58,19 +61,28 @@ class HttpsClientTest : public ::testing::Test {
     ::close(out[0]);
     simdjson::dom::parser p;
     simdjson::dom::element doc;
-    ASSERT_EQ(p.parse(line).get(doc), simdjson::SUCCESS) << "the fake did not start: '" << line << "'";
-    g_fake.base_url = std::string(doc["base_url"].get_string().value());
-    g_fake.ca_file = std::string(doc["ca_file"].get_string().value());
-    g_fake.origin = g_fake.base_url.substr(0, g_fake.base_url.find("/v21.0"));
+    std::string_view s;
+    if (p.parse(line).get(doc) == simdjson::SUCCESS && doc["base_url"].get_string().get(s) == simdjson::SUCCESS) {
+      f.base_url = std::string(s);
+      if (doc["ca_file"].get_string().get(s) == simdjson::SUCCESS) f.ca_file = std::string(s);
+      f.origin = f.base_url.substr(0, f.base_url.find("/v21.0"));
+    }
+    return f;
   }
-  static void TearDownTestSuite() {
-    if (g_fake.pid > 0) {
-      ::kill(g_fake.pid, SIGTERM);
-      ::waitpid(g_fake.pid, nullptr, 0);
+  static void stop_fake(Fake& f) {
+    if (f.pid > 0) {
+      ::kill(f.pid, SIGTERM);
+      ::waitpid(f.pid, nullptr, 0);
     }
     std::error_code ec;
-    if (!g_fake.dir.empty()) fs::remove_all(g_fake.dir, ec);
+    if (!f.dir.empty()) fs::remove_all(f.dir, ec);
+    f = Fake{};
   }
+  static void SetUpTestSuite() {
+    g_fake = start_fake("main");
+    ASSERT_FALSE(g_fake.base_url.empty()) << "the fake Graph API did not start";
+  }
+  static void TearDownTestSuite() { stop_fake(g_fake); }
 
   HttpsClientOptions options(bool with_ca = true) {
     HttpsClientOptions o;
@@ -149,6 +161,46 @@ TEST_F(HttpsClientTest, UntrustedCertificateFailsAtOnce) {
       EXPECT_NE(r.error().message.find("certificate verification failed"), std::string::npos) << r.error().message;
     }
     EXPECT_EQ(c.connections_opened(), 0u);
+  });
+}
+
+TEST_F(HttpsClientTest, CertificateForAnotherNameIsRefused) {
+  // Same test CA, but the certificate names only other.example: host-name verification must fail.
+  Fake other = start_fake("other-name", "DNS:other.example");
+  ASSERT_FALSE(other.base_url.empty());
+  auto o = options();
+  o.ca_file = other.ca_file;
+  const std::string url = other.base_url + "/1/conversations";
+  run(o, [url](HttpsClient& c) -> net::awaitable<void> {
+    HttpsRequest req;
+    req.url = url;
+    auto op = c.send(req);
+    auto r = co_await std::move(op);
+    EXPECT_FALSE(r);
+    if (!r) {
+      EXPECT_EQ(r.error().kind, HttpsFailure::Kind::tls);
+      EXPECT_NE(r.error().message.find("IP address mismatch"), std::string::npos) << r.error().message;
+    }
+    req.url.replace(req.url.find("127.0.0.1"), 9, "localhost");  // by name: the DNS name is checked
+    auto op2 = c.send(req);
+    auto r2 = co_await std::move(op2);
+    EXPECT_TRUE(!r2 && r2.error().message.find("hostname mismatch") != std::string::npos)
+        << (r2 ? "connected" : r2.error().message);
+  });
+  stop_fake(other);
+}
+
+TEST_F(HttpsClientTest, SlowAnswerTimesOutAndIsRetried) {
+  auto o = options();
+  o.io_timeout = 300ms;
+  run(o, [](HttpsClient& c) -> net::awaitable<void> {
+    auto ctl = c.send(control("stall", R"({"path":"/11/conversations","seconds":1.5,"count":1})"));
+    co_await std::move(ctl);
+    const auto t0 = Clock::now();
+    auto op = c.send(get("/11/conversations"));
+    auto r = co_await std::move(op);
+    EXPECT_TRUE(r && r->status == 200u && r->attempts == 2) << (r ? std::to_string(r->attempts) : r.error().message);
+    EXPECT_LT(Clock::now() - t0, 1400ms) << "the stalled attempt must be cut off at io_timeout";
   });
 }
 

@@ -19,7 +19,8 @@ cursors, a post's comments, Messenger conversations, Instagram media and comment
 
 Run alone (`graph_api_fake.py DIR`) it prints {"base_url", "ca_file"} as one JSON line and serves
 until killed; then POST /_fake/fail, /_fake/headers, /_fake/post (JSON bodies with the arguments of
-fail_next, headers_next, add_post) and GET /_fake/requests control it.
+fail_next, headers_next, add_post), /_fake/stall ({"path", "seconds", "count"}: answer late) and
+GET /_fake/requests control it. GRAPH_FAKE_SAN sets the certificate's subjectAltName.
 """
 import base64
 import json
@@ -35,15 +36,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 API_VERSION = "v21.0"
 
 
-def make_test_ca(workdir):
-    """A CA and a server certificate for 127.0.0.1 and localhost (EC P-256: quick to make)."""
+def make_test_ca(workdir, san="IP:127.0.0.1,DNS:localhost"):
+    """A CA and a server certificate for `san` (EC P-256: quick to make)."""
     os.makedirs(workdir, exist_ok=True)
     ca_key, ca_pem = os.path.join(workdir, "ca.key"), os.path.join(workdir, "ca.pem")
     key, csr, pem = (os.path.join(workdir, n) for n in ("server.key", "server.csr", "server.pem"))
     ext = os.path.join(workdir, "server.ext")
     with open(ext, "w") as f:
         f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
-                "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+                f"subjectAltName={san}\n")
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)  # noqa: E731
     run("req", "-x509", *ec, "-keyout", ca_key, "-out", ca_pem, "-days", "2", "-subj", "/CN=moderatord test CA",
@@ -73,9 +74,9 @@ INVALID = graph_error(190, "Invalid OAuth access token - Cannot parse access tok
 
 
 class GraphFake:
-    def __init__(self, workdir, tokens=("test-page-token",), page_size=25):
+    def __init__(self, workdir, tokens=("test-page-token",), page_size=25, san="IP:127.0.0.1,DNS:localhost"):
         self.workdir = workdir
-        self.ca_file, cert, key = make_test_ca(workdir)
+        self.ca_file, cert, key = make_test_ca(workdir, san)
         self.lock = threading.Lock()
         self.tokens = set(tokens)
         self.expired = set()
@@ -90,6 +91,7 @@ class GraphFake:
         self.requests = []
         self._faults = []       # [path substring, status, body, headers, remaining]
         self._extra_headers = []  # [path substring, headers, remaining]
+        self._stalls = []       # [path substring, seconds, remaining]: answer late (client timeouts)
         handler = self._handler_class()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -207,6 +209,9 @@ class GraphFake:
             self.fail_next(arg["path"], arg["status"], arg.get("body"), arg.get("headers"), arg.get("count", 1))
         elif method == "POST" and path == "/_fake/headers":
             self.headers_next(arg["path"], arg["headers"], arg.get("count", 1))
+        elif method == "POST" and path == "/_fake/stall":
+            with self.lock:
+                self._stalls.append([arg["path"], arg["seconds"], arg.get("count", 1)])
         elif method == "POST" and path == "/_fake/post":
             self.add_post(arg["id"], arg["message"], author=arg.get("from"))
         else:
@@ -238,6 +243,14 @@ class GraphFake:
                     e[2] -= 1
                     extra = e[1]
                     break
+            stall = 0
+            for st in self._stalls:
+                if st[0] in url.path and st[2] > 0:
+                    st[2] -= 1
+                    stall = st[1]
+                    break
+        if stall:
+            time.sleep(stall)
         if fault:
             return self._reply(h, fault[1], fault[2] if fault[2] is not None else
                                graph_error(2, "Service temporarily unavailable", transient=True), fault[3])
@@ -350,7 +363,8 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     os.makedirs(sys.argv[1], exist_ok=True)
-    fake = GraphFake(sys.argv[1])
+    # GRAPH_FAKE_SAN: the certificate's subjectAltName (tests of host-name verification).
+    fake = GraphFake(sys.argv[1], san=os.environ.get("GRAPH_FAKE_SAN", "IP:127.0.0.1,DNS:localhost"))
     print(json.dumps({"base_url": fake.base_url, "ca_file": fake.ca_file}), flush=True)
     try:
         while True:
