@@ -36,16 +36,17 @@ bhttp::response<bhttp::string_body> make_response(const connectors::HttpReply& r
   return res;
 }
 
-// Tracks one open connection in the server's count for as long as it lives.
+// Tracks one open connection in the server's count for as long as it lives. Holds the count by
+// shared_ptr: a session frame can outlive the server (destroyed with the io_context at exit).
 class ConnectionSlot {
  public:
-  explicit ConnectionSlot(std::atomic<std::size_t>& n) : n_(n) { ++n_; }
-  ~ConnectionSlot() { --n_; }
+  explicit ConnectionSlot(std::shared_ptr<std::atomic<std::size_t>> n) : n_(std::move(n)) { ++*n_; }
+  ~ConnectionSlot() { --*n_; }
   ConnectionSlot(const ConnectionSlot&) = delete;
   ConnectionSlot& operator=(const ConnectionSlot&) = delete;
 
  private:
-  std::atomic<std::size_t>& n_;
+  std::shared_ptr<std::atomic<std::size_t>> n_;
 };
 
 }  // namespace
@@ -55,13 +56,13 @@ struct HttpServer::Impl {
   HttpOptions options;
   Handler handler;
   Metrics& metrics;
-  std::atomic<std::size_t>& connections;
+  std::shared_ptr<std::atomic<std::size_t>> connections;
   std::vector<tcp::acceptor> acceptors;
   std::optional<net::ssl::context> tls;
   bool stopping = false;  // read and written on the event loop only
 
-  Impl(net::io_context& io, const HttpOptions& o, Handler h, Metrics& m, std::atomic<std::size_t>& c)
-      : ioc(io), options(o), handler(std::move(h)), metrics(m), connections(c) {}
+  Impl(net::io_context& io, const HttpOptions& o, Handler h, Metrics& m, std::shared_ptr<std::atomic<std::size_t>> c)
+      : ioc(io), options(o), handler(std::move(h)), metrics(m), connections(std::move(c)) {}
 
   void count(int status) { metrics.add("moderatord_http_responses_total", "code=\"" + std::to_string(status) + "\""); }
 
@@ -164,7 +165,7 @@ struct HttpServer::Impl {
         co_await t.async_wait(kTuple);
         continue;
       }
-      if (connections.load() >= options.max_connections) {
+      if (connections->load() >= options.max_connections) {
         net::co_spawn(ioc, refuse(std::move(socket)), net::detached);
         continue;
       }

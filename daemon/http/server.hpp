@@ -36,13 +36,16 @@ class HttpServer {
   // Stops accepting; open connections finish the request in hand and close.
   void stop();
 
-  std::size_t connections() const noexcept { return connections_.load(); }
+  std::size_t connections() const noexcept { return connections_->load(); }
   std::vector<net::ip::tcp::endpoint> local_endpoints() const;
 
  private:
+  // Shared with each connection's coroutine: a connection still open when the server is destroyed
+  // (its frame is destroyed later, with the io_context) must not touch freed memory. Declared
+  // before impl_, which is built with a copy of it.
+  std::shared_ptr<std::atomic<std::size_t>> connections_ = std::make_shared<std::atomic<std::size_t>>(0);
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::atomic<std::size_t> connections_{0};
 };
 
 }  // namespace moderatord::daemon::http
