@@ -188,7 +188,10 @@ class XConnector final : public rest::RestConnector {
     return true;
   }
   std::string credential_fingerprint() const override {
-    return meta::token_fingerprint(x_.oauth1 ? creds_.oauth1.consumer_key + "/" + creds_.oauth1.token : creds_.bearer);
+    // Over all four OAuth 1.0a values: renewing any of them counts as new credentials.
+    const auto& o = creds_.oauth1;
+    return meta::token_fingerprint(x_.oauth1 ? o.consumer_key + "/" + o.consumer_secret + "/" + o.token + "/" + o.token_secret
+                                             : creds_.bearer);
   }
   std::vector<std::string> secrets() const override {
     return {creds_.bearer, creds_.oauth1.consumer_secret, creds_.oauth1.token, creds_.oauth1.token_secret};
