@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "connectors/bluesky/bluesky_connector.hpp"
 #include "connectors/facebook/facebook_connector.hpp"
 #include "connectors/instagram/instagram_connector.hpp"
 #include "connectors/mastodon/mastodon_connector.hpp"
@@ -40,10 +41,11 @@ Result<ConnectorPtr> make_connector(const ConnectorConfig& config) {
   if (config.platform == "facebook") return make_facebook_connector(config);
   if (config.platform == "instagram") return make_instagram_connector(config);
   if (config.platform == "youtube") return make_youtube_connector(config);
+  if (config.platform == "bluesky") return make_bluesky_connector(config);
   if (config.platform == "mastodon") return make_mastodon_connector(config);
   if (config.platform == "x") return make_x_connector(config);
   return Error("account " + config.id + ": unknown platform '" + config.platform +
-               "' (this build knows: webhook, replay, facebook, instagram, youtube)");
+               "' (this build knows: webhook, replay, facebook, instagram, mastodon, x, youtube, bluesky)");
 }
 
 Result<std::string> read_secret(const ConnectorConfig& config, const std::string& key) {
