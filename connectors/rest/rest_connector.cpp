@@ -73,25 +73,54 @@ net::awaitable<void> RestConnector::alert_refused(const std::string& what, const
     spdlog::error("{}: could not store the admin alert; it will be raised again at the next failure", id());
 }
 
+net::awaitable<bool> RestConnector::refresh_credentials() { co_return false; }
+
+bool RestConnector::ensure_client(net::any_io_executor executor, Reply& out) {
+  if (client_) return true;
+  auto c = http::HttpsClient::create(std::move(executor), s_.http, hook_);
+  if (!c) {
+    out.failure = http::HttpsFailure{http::HttpsFailure::Kind::tls, c.error().to_string(), {}};
+    return false;
+  }
+  client_ = std::move(*c);
+  return true;
+}
+
+net::awaitable<RestConnector::Reply> RestConnector::send_raw(http::HttpsRequest req) {
+  Reply out;
+  auto executor = co_await net::this_coro::executor;
+  if (!ensure_client(executor, out)) co_return out;
+  if (req.url.rfind("https://", 0) != 0) req.url = s_.api_base + req.url;
+  auto r = co_await client_->send(std::move(req));
+  if (!r) {
+    out.failure = r.error();
+    out.failure->message = scrubbed(out.failure->message);
+    co_return out;
+  }
+  out.response = std::move(*r);
+  co_return out;
+}
+
 net::awaitable<RestConnector::Reply> RestConnector::call(http::HttpsRequest req) {
   Reply out;
   if (stopped()) {
     out.refused = true;
     co_return out;
   }
-  if (!client_) {
-    auto ex = co_await net::this_coro::executor;
-    auto c = http::HttpsClient::create(ex, s_.http, hook_);
-    if (!c) {
-      out.failure = http::HttpsFailure{http::HttpsFailure::Kind::tls, c.error().to_string(), {}};
-      co_return out;
-    }
-    client_ = std::move(*c);
-  }
+  auto executor = co_await net::this_coro::executor;
+  if (!ensure_client(executor, out)) co_return out;
   if (req.url.rfind("https://", 0) != 0) req.url = s_.api_base + req.url;
+  const http::HttpsRequest unsigned_copy = req;  // to send again after a refresh (signed anew)
   authorize(req);
   const std::string what = req.method + " " + http::redact_url(req.url);
   auto r = co_await client_->send(std::move(req));
+  bool refreshed = false;  // not `a && co_await b`: GCC 12 miscompiles co_await in short-circuit operands
+  if (r && r->status == 401) refreshed = co_await refresh_credentials();
+  if (refreshed) {
+    http::HttpsRequest again = unsigned_copy;
+    authorize(again);
+    r = co_await client_->send(std::move(again));
+  }
   if (!r) {
     out.failure = r.error();
     out.failure->message = scrubbed(out.failure->message);

@@ -48,6 +48,9 @@ class RestConnector : public Connector {
   virtual std::vector<std::string> secrets() const = 0;
   // One sentence for the admin alert: how to renew the credentials.
   virtual std::string renew_hint() const = 0;
+  // After a 401: obtain new credentials on our own (an OAuth 2.0 refresh token), true when that
+  // worked and the request is worth sending once more. Default: nothing to refresh.
+  virtual net::awaitable<bool> refresh_credentials();
 
   struct Reply {
     std::optional<http::HttpsResponse> response;  // set when the platform answered
@@ -58,6 +61,8 @@ class RestConnector : public Connector {
   // Sends `request` (a path is prefixed with api_base) with the credentials. A 401 stops calls
   // and alerts once; while stopped, returns `refused` without calling.
   net::awaitable<Reply> call(http::HttpsRequest request);
+  // Sends `request` as it is: no credentials added, no 401 handling (a token endpoint).
+  net::awaitable<Reply> send_raw(http::HttpsRequest request);
   // GET a path or a URL on api_base's host (paging links elsewhere are refused: they would get our
   // credentials). The body on 2xx, nullopt otherwise (logged).
   net::awaitable<std::optional<std::string>> get(const std::string& path_or_url);
@@ -71,6 +76,7 @@ class RestConnector : public Connector {
 
  private:
   net::awaitable<void> alert_refused(const std::string& what, const std::string& text);
+  bool ensure_client(net::any_io_executor executor, Reply& out);
 
   std::string platform_;
   AlertSink alerts_;

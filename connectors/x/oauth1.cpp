@@ -35,6 +35,10 @@ std::string base64(const unsigned char* data, std::size_t n) {
 
 }  // namespace
 
+std::string base64(std::string_view data) {
+  return base64(reinterpret_cast<const unsigned char*>(data.data()), data.size());
+}
+
 std::string percent_encode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -34,6 +34,9 @@ std::string oauth1_signature(std::string_view method, std::string_view url, cons
 std::string oauth1_header(std::string_view method, std::string_view url, const Params& form,
                           const OAuth1Credentials& credentials, std::string_view nonce, std::int64_t timestamp);
 
+// Standard base64 with padding (also HTTP Basic credentials).
+std::string base64(std::string_view data);
+
 // 32 random alphanumeric characters (OpenSSL RAND_bytes).
 std::string oauth1_nonce();
 

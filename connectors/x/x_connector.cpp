@@ -1,8 +1,10 @@
 #include "connectors/x/x_connector.hpp"
 
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <fstream>
 #include <deque>
 #include <unordered_set>
 
@@ -38,25 +40,48 @@ struct XSettings {
   bool oauth1 = true;
   int conversations = 10;
   bool search_replies = true;
+  // OAuth 2.0 refresh (auth = "oauth2" with refresh_token_file): the daemon renews the access
+  // token itself with POST /2/oauth2/token and writes the rotated refresh token back.
+  std::string client_id;
+  std::filesystem::path refresh_token_file;  // rewritten by the daemon; relative to state_dir
 };
 
 // The credentials, read from files or systemd credentials (again after a 401).
 struct XCredentials {
   x::OAuth1Credentials oauth1;
   std::string bearer;
+  std::string refresh;        // OAuth 2.0 refresh token (one use: X rotates it)
+  std::string client_secret;  // confidential clients only
   bool operator==(const XCredentials& o) const {
-    return bearer == o.bearer && oauth1.consumer_key == o.oauth1.consumer_key &&
+    return bearer == o.bearer && refresh == o.refresh && client_secret == o.client_secret &&
+           oauth1.consumer_key == o.oauth1.consumer_key &&
            oauth1.consumer_secret == o.oauth1.consumer_secret && oauth1.token == o.oauth1.token &&
            oauth1.token_secret == o.oauth1.token_secret;
   }
 };
 
-Result<XCredentials> read_credentials(const ConnectorConfig& config, bool oauth1) {
+Result<XCredentials> read_credentials(const ConnectorConfig& config, const XSettings& s) {
   XCredentials c;
-  if (!oauth1) {
-    auto b = read_secret(config, "bearer_token");
-    if (!b) return b.error();
-    c.bearer = std::move(*b);
+  if (!s.oauth1) {
+    const bool has_bearer =
+        config.settings.count("bearer_token_file") > 0 || config.settings.count("bearer_token_credential") > 0;
+    if (has_bearer || s.refresh_token_file.empty()) {
+      auto b = read_secret(config, "bearer_token");
+      if (!b) return b.error();
+      c.bearer = std::move(*b);
+    }
+    if (!s.refresh_token_file.empty()) {
+      std::ifstream in(s.refresh_token_file);
+      std::getline(in, c.refresh);
+      while (!c.refresh.empty() && (c.refresh.back() == '\r' || c.refresh.back() == ' ')) c.refresh.pop_back();
+      if (c.refresh.empty())
+        return Error("account " + config.id + ": no refresh token in " + s.refresh_token_file.string());
+      if (config.settings.count("client_secret_file") > 0 || config.settings.count("client_secret_credential") > 0) {
+        auto cs = read_secret(config, "client_secret");
+        if (!cs) return cs.error();
+        c.client_secret = std::move(*cs);
+      }
+    }
     return c;
   }
   if (auto it = config.settings.find("consumer_key"); it != config.settings.end()) {
@@ -129,6 +154,10 @@ class XConnector final : public rest::RestConnector {
 
  protected:
   net::awaitable<std::optional<std::string>> poll_once(const CommentSink& sink, const std::string& cursor) override {
+    if (!x_.oauth1 && creds_.bearer.empty()) {
+      const bool ok = co_await refresh_credentials();
+      if (!ok) co_return std::nullopt;
+    }
     std::vector<model::Comment> fresh;
     std::unordered_set<std::string> seen;
     std::string newest = cursor;
@@ -182,7 +211,7 @@ class XConnector final : public rest::RestConnector {
                            x::oauth1_header(r.method, r.url, {}, creds_.oauth1, x::oauth1_nonce(), now_unix()));
   }
   bool reload_credentials() override {
-    auto c = read_credentials(config_, x_.oauth1);
+    auto c = read_credentials(config_, x_);
     if (!c || *c == creds_) return false;
     creds_ = std::move(*c);
     return true;
@@ -190,17 +219,76 @@ class XConnector final : public rest::RestConnector {
   std::string credential_fingerprint() const override {
     // Over all four OAuth 1.0a values: renewing any of them counts as new credentials.
     const auto& o = creds_.oauth1;
-    return meta::token_fingerprint(x_.oauth1 ? o.consumer_key + "/" + o.consumer_secret + "/" + o.token + "/" + o.token_secret
-                                             : creds_.bearer);
+    if (!x_.oauth1) return meta::token_fingerprint(x_.refresh_token_file.empty() ? creds_.bearer : creds_.refresh);
+    return meta::token_fingerprint(o.consumer_key + "/" + o.consumer_secret + "/" + o.token + "/" + o.token_secret);
   }
   std::vector<std::string> secrets() const override {
-    return {creds_.bearer, creds_.oauth1.consumer_secret, creds_.oauth1.token, creds_.oauth1.token_secret};
+    return {creds_.bearer, creds_.refresh, creds_.client_secret, creds_.oauth1.consumer_secret, creds_.oauth1.token,
+            creds_.oauth1.token_secret};
   }
+  net::awaitable<bool> refresh_credentials() override {
+    if (x_.oauth1 || x_.refresh_token_file.empty() || creds_.refresh.empty()) co_return false;
+    // https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token (refresh_token grant)
+    http::HttpsRequest req;
+    req.method = "POST";
+    req.url = "/2/oauth2/token";
+    req.content_type = "application/x-www-form-urlencoded";
+    req.body = "grant_type=refresh_token&refresh_token=" + meta::url_encode(creds_.refresh) +
+               "&client_id=" + meta::url_encode(x_.client_id);
+    if (!creds_.client_secret.empty())
+      req.headers.emplace_back("Authorization", "Basic " + x::base64(x_.client_id + ":" + creds_.client_secret));
+    req.max_wait = s_.action_max_wait;
+    Reply r = co_await send_raw(std::move(req));
+    if (!r.ok()) {
+      spdlog::warn("{}: refreshing the OAuth 2.0 token failed: {}", id(),
+                   r.failure ? r.failure->message
+                             : "HTTP " + std::to_string(r.response->status) + ": " +
+                                   scrubbed(rest::error_text(r.response->body)));
+      co_return false;
+    }
+    simdjson::dom::parser parser;
+    simdjson::dom::object o;
+    std::string_view access, refresh;
+    if (parser.parse(r.response->body).get_object().get(o) != simdjson::SUCCESS ||
+        o["access_token"].get_string().get(access) != simdjson::SUCCESS || access.empty()) {
+      spdlog::warn("{}: the token endpoint answered without an access token", id());
+      co_return false;
+    }
+    creds_.bearer = std::string(access);
+    if (o["refresh_token"].get_string().get(refresh) == simdjson::SUCCESS && !refresh.empty() &&
+        refresh != creds_.refresh) {
+      creds_.refresh = std::string(refresh);
+      // X refresh tokens are single-use: the new one must be on disk before anything else, or the
+      // next start cannot refresh. A few bytes every two hours: written here, not on the pool.
+      if (!save_refresh_token())
+        spdlog::error("{}: could not write the new refresh token to {}; re-authorise after a restart", id(),
+                      x_.refresh_token_file.string());
+    }
+    spdlog::info("{}: refreshed the OAuth 2.0 access token ({})", id(), meta::token_fingerprint(creds_.bearer));
+    co_return true;
+  }
+
+  bool save_refresh_token() const {
+    const auto tmp = x_.refresh_token_file.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      if (!(out << creds_.refresh << "\n") || !out.flush()) return false;
+    }
+    std::error_code ec;
+    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+    std::filesystem::rename(tmp, x_.refresh_token_file, ec);
+    return !ec;
+  }
+
   std::string renew_hint() const override {
     return x_.oauth1 ? "Regenerate the access token and secret (and the consumer keys if they were revoked) in the X "
                        "developer portal and write them where the *_file / *_credential settings point."
-                     : "Renew the OAuth 2.0 user access token (tweet.read users.read tweet.moderate.write) and write it "
-                       "where bearer_token_file / bearer_token_credential points.";
+         : x_.refresh_token_file.empty()
+             ? "Renew the OAuth 2.0 user access token (tweet.read users.read tweet.moderate.write) and write it "
+               "where bearer_token_file / bearer_token_credential points."
+             : "X refused the refresh token: authorise the app again (scopes tweet.read users.read "
+               "tweet.moderate.write offline.access) and write the new refresh token to " +
+                   x_.refresh_token_file.string() + ".";
   }
 
  private:
@@ -274,7 +362,8 @@ Result<ConnectorPtr> make_x_connector(const ConnectorConfig& config) {
   static const std::unordered_set<std::string> kSecretKeys = {
       "consumer_key", "consumer_key_file", "consumer_key_credential", "consumer_secret_file",
       "consumer_secret_credential", "access_token_file", "access_token_credential", "access_token_secret_file",
-      "access_token_secret_credential", "bearer_token_file", "bearer_token_credential"};
+      "access_token_secret_credential", "bearer_token_file", "bearer_token_credential", "client_secret_file",
+      "client_secret_credential"};
   for (const auto& [k, v] : config.settings) {
     std::optional<Error> bad;
     if (kSecretKeys.count(k)) continue;  // read below
@@ -289,6 +378,11 @@ Result<ConnectorPtr> make_x_connector(const ConnectorConfig& config) {
       auto n = rest::to_int(v);
       if (!n || *n < 1 || *n > 50) bad = Error(who + "conversations must be a whole number in [1, 50]");
       else s.conversations = static_cast<int>(*n);
+    } else if (k == "client_id") {
+      s.client_id = v;
+    } else if (k == "refresh_token_file") {
+      s.refresh_token_file = v;
+      if (s.refresh_token_file.is_relative()) s.refresh_token_file = config.state_dir / s.refresh_token_file;
     } else if (k == "search_replies") {
       if (v != "true" && v != "false") bad = Error(who + "search_replies must be true or false");
       s.search_replies = v == "true";
@@ -298,7 +392,9 @@ Result<ConnectorPtr> make_x_connector(const ConnectorConfig& config) {
     if (bad) return *bad;
   }
   if (!digits(s.user_id)) return Error(who + "user_id is required (the account's numeric X user id)");
-  auto creds = read_credentials(config, s.oauth1);
+  if (!s.oauth1 && !s.refresh_token_file.empty() && s.client_id.empty())
+    return Error(who + "refresh_token_file needs client_id (the app's OAuth 2.0 client id)");
+  auto creds = read_credentials(config, s);
   if (!creds) return creds.error();
   return ConnectorPtr(std::make_unique<XConnector>(std::move(s), config, std::move(*creds)));
 }

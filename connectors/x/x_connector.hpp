@@ -12,7 +12,9 @@
 //   oauth1: consumer_key (or consumer_key_file / _credential), consumer_secret_file | _credential,
 //           access_token_file | _credential, access_token_secret_file | _credential           required
 //   oauth2: bearer_token_file | bearer_token_credential (scopes tweet.read users.read
-//           tweet.moderate.write; renewed outside moderatord, re-read after a 401)          required
+//           tweet.moderate.write; re-read after a 401), and/or refresh_token_file (relative to the
+//           state dir; the daemon refreshes with POST /2/oauth2/token and writes the rotated token
+//           back) with client_id (and client_secret_file | _credential for confidential clients)
 //   conversations           how many of the account's recent posts' conversations are searched  Default: 10
 //   search_replies          search replies by conversation_id (GET /2/tweets/search/recent)  Default: true
 //   api_base (Default "https://api.x.com"), ca_file, poll_interval (Default 120), max_pages

@@ -169,6 +169,13 @@ TEST_F(XConfig, ValidatesKeys) {
   ConnectorConfig bearer = config({{"auth", "oauth2"}, {"bearer_token_file", "bearer"}});
   EXPECT_TRUE(make_connector(bearer));
   EXPECT_NE(error_of(config({{"auth", "oauth2"}})).find("bearer_token_file"), std::string::npos);
+  // OAuth 2.0 with a refresh token the daemon rotates (relative to the state dir): needs client_id.
+  std::ofstream(dir_ / "refresh") << "refresh-token\n";
+  EXPECT_TRUE(make_connector(config({{"auth", "oauth2"}, {"refresh_token_file", "refresh"}, {"client_id", "cid"}})));
+  EXPECT_NE(error_of(config({{"auth", "oauth2"}, {"refresh_token_file", "refresh"}})).find("client_id"),
+            std::string::npos);
+  EXPECT_NE(error_of(config({{"auth", "oauth2"}, {"refresh_token_file", "none"}, {"client_id", "c"}})).find("none"),
+            std::string::npos);
   EXPECT_NE(error_of(config({{"user_id", "@council"}})).find("user_id"), std::string::npos);
   EXPECT_NE(error_of(config({{"auth", "basic"}})).find("auth must be"), std::string::npos);
   EXPECT_NE(error_of(config({{"conversations", "0"}})).find("conversations"), std::string::npos);

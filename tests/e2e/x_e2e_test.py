@@ -200,5 +200,93 @@ class XE2E(unittest.TestCase):
         self.assertEqual(len(self.alert_rows()), 1)
 
 
+class XRefreshE2E(unittest.TestCase):
+    """auth = "oauth2" with a refresh token: the daemon gets its access token from POST
+    /2/oauth2/token, writes the rotated refresh token back, refreshes again after a 401, and alerts
+    once when the refresh token itself is refused."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="moderatord-x-refresh-e2e-")
+        cls.state = os.path.join(cls.tmp, "state")
+        os.makedirs(cls.state)
+        cls.fake = XFake(os.path.join(cls.tmp, "fake"))
+        cls.first_refresh = "refresh-0-" + os.urandom(4).hex()
+        cls.fake.refresh_tokens.add(cls.first_refresh)
+        cls.refresh_file = os.path.join(cls.state, "x-refresh-token")
+        with open(cls.refresh_file, "w") as f:
+            f.write(cls.first_refresh + "\n")
+        cls.post = cls.fake.add_post("Library opening hours change in May")
+        if os.path.isdir(os.path.join(SRC, "config", "policy")):
+            shutil.copytree(os.path.join(SRC, "config", "policy"), os.path.join(cls.tmp, "policy"))
+        accounts = [{"id": "council-x2", "platform": "x", "mode": "enforce", "user_id": cls.fake.user_id,
+                     "api_base": cls.fake.base_url, "ca_file": cls.fake.ca_file, "poll_interval": POLL,
+                     "auth": "oauth2", "client_id": cls.fake.client_id, "refresh_token_file": "x-refresh-token"}]
+        cls.config = write_config(os.path.join(cls.tmp, "moderatord.toml"), state_dir=cls.state, rules=RULES,
+                                  cache_dir=CACHE, accounts=accounts)
+        cls.d = Daemon(BIN, cls.config, cls.state, os.path.join(cls.tmp, "daemon.log"))
+        cls.db = Db(os.path.join(cls.state, "moderatord.db"))
+        try:
+            cls.d.start()
+        except BaseException:
+            print(cls.d.log(), file=sys.stderr)
+            cls.fake.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        cls.fake.close()
+        log = cls.d.log()
+        findings = cls.d.sanitizer_findings()
+        if rc not in (0, None) or findings:
+            print("\n--- moderatord log ---\n" + log, file=sys.stderr)
+        if not os.environ.get("MODERATORD_E2E_KEEP"):
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+        if findings:
+            raise AssertionError("sanitizer findings:\n" + "\n".join(findings[:20]))
+        if "refresh-" in log or "access-" in log:
+            raise AssertionError("a token appears in moderatord's log")
+
+    def stored(self, platform_id):
+        return self.db.scalar("SELECT kind FROM comments WHERE account = 'council-x2' AND platform_id = ?",
+                              (platform_id,))
+
+    def token_requests(self):
+        return self.fake.requests_to("POST", "/2/oauth2/token")
+
+    def test_1_first_access_token_from_the_refresh_token(self):
+        self.assertEqual(wait_for(lambda: self.stored(self.post), 60, "the council's post"), "own_post")
+        first = self.token_requests()[0]
+        self.assertEqual(first["form"], {"grant_type": "refresh_token", "refresh_token": self.first_refresh,
+                                         "client_id": self.fake.client_id})
+        with open(self.refresh_file) as f:
+            saved = f.read().strip()
+        self.assertNotEqual(saved, self.first_refresh)
+        self.assertIn(saved, self.fake.refresh_tokens)  # the rotated one, ready for the next refresh
+        calls = [r for r in self.fake.requests if r["path"] != "/2/oauth2/token"]
+        self.assertTrue(calls and all(r["auth"] == "Bearer" and r["auth_ok"] for r in calls))
+
+    def test_2_expired_access_token_is_refreshed(self):
+        n = len(self.token_requests())
+        self.fake.bearer.clear()  # every access token expires
+        later = self.fake.add_post("Reply deadline for the consultation is Friday")
+        wait_for(lambda: self.stored(later), 30, "a post after the refresh")
+        self.assertEqual(len(self.token_requests()), n + 1)
+        self.assertEqual(self.db.scalar("SELECT count(*) FROM outbox WHERE executor = 'mail' AND "
+                                        "json_extract(payload_json, '$.type') = 'admin_alert'"), 0)
+
+    def test_3_refused_refresh_token_alerts_once(self):
+        self.fake.bearer.clear()
+        self.fake.refresh_tokens.clear()
+        rows = wait_for(lambda: self.db.query("SELECT payload_json FROM outbox WHERE executor = 'mail' AND "
+                                              "json_extract(payload_json, '$.type') = 'admin_alert'"), 60, "the alert")
+        self.assertEqual(len(rows), 1)
+        self.assertIn("authorise the app again", json.loads(rows[0][0])["detail"])
+        n = len(self.fake.requests)
+        time.sleep(POLL * 3)
+        self.assertEqual(len(self.fake.requests), n, "calls went on after the refresh token was refused")
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]] + _rest, verbosity=2)

@@ -60,6 +60,9 @@ class XFake:
         self.user_id, self.username = user_id, username
         self.oauth1 = oauth1          # (consumer key, consumer secret, token, token secret) or None
         self.bearer = set(bearer)
+        self.refresh_tokens = set()   # valid OAuth 2.0 refresh tokens (single use: each refresh rotates)
+        self.client_id = "moderatord-test-client"
+        self.issued = itertools.count(1)
         self.revoked = False
         self.users = {user_id: username}
         self.ids = itertools.count(1800000000000000000)
@@ -125,6 +128,9 @@ class XFake:
             def do_PUT(self):
                 fake._serve(self, "PUT")
 
+            def do_POST(self):
+                fake._serve(self, "POST")
+
         return Handler
 
     def _reply(self, h, status, body, headers=None):
@@ -167,6 +173,8 @@ class XFake:
         query = dict(query_pairs)
         length = int(h.headers.get("Content-Length") or 0)
         raw = h.rfile.read(length) if length else b""
+        if method == "POST" and url.path == "/2/oauth2/token":
+            return self._token(h, raw)
         ok, token = self._authorized(h, method, url, query_pairs)
         with self.lock:
             self.requests.append({"method": method, "path": url.path, "query": query, "body": raw.decode(),
@@ -186,6 +194,25 @@ class XFake:
         with self.lock:
             status, body = self._route(method, url.path, query, raw)
         self._reply(h, status, body)
+
+    def _token(self, h, raw):
+        """POST /2/oauth2/token, grant_type=refresh_token: a new access token and a new refresh token."""
+        form = dict(urllib.parse.parse_qsl(raw.decode()))
+        with self.lock:
+            self.requests.append({"method": "POST", "path": "/2/oauth2/token", "query": {}, "body": raw.decode(),
+                                  "form": form, "time": time.time(), "token": "", "auth_ok": True, "auth": ""})
+            if (form.get("grant_type") != "refresh_token" or form.get("client_id") != self.client_id
+                    or form.get("refresh_token") not in self.refresh_tokens):
+                return self._reply(h, 400, {"error": "invalid_request",
+                                            "error_description": "Value passed for the token was invalid."})
+            self.refresh_tokens.discard(form["refresh_token"])
+            n = next(self.issued)
+            access, refresh = f"access-{n}-{os.urandom(4).hex()}", f"refresh-{n}-{os.urandom(4).hex()}"
+            self.bearer.add(access)
+            self.refresh_tokens.add(refresh)
+        return self._reply(h, 200, {"token_type": "bearer", "expires_in": 7200, "access_token": access,
+                                    "scope": "tweet.read users.read tweet.moderate.write offline.access",
+                                    "refresh_token": refresh})
 
     def _list(self, tweets, query, token_param):
         key = lambda t: (len(t["id"]), t["id"])  # noqa: E731
