@@ -94,11 +94,14 @@ Decision decide(const classifier::Verdict& v, const classifier::Thresholds& rule
     case Action::remove:
       if (account.allow_remove && platform(model::ActionKind::remove)) break;
       if (!account.allow_remove) d.reason += "; remove not allowed for this account: hidden instead";
-      if (!platform(model::ActionKind::hide)) escalate("the platform cannot remove or hide comments: escalated");
+      if (!platform(model::ActionKind::hide))
+        escalate((caps.why_not.empty() ? "the platform cannot remove or hide comments" : caps.why_not) + ": escalated");
       break;
     case Action::report:
-      // 7.9: report and hide. Moderators are told either way: a report is a serious step.
-      platform(model::ActionKind::hide);
+      // 7.9: report and hide. Moderators are told either way: a report is a serious step, and
+      // where the comment cannot be hidden they must know why it is still up.
+      if (!platform(model::ActionKind::hide))
+        d.reason += "; not hidden: " + (caps.why_not.empty() ? std::string("the platform cannot hide comments") : caps.why_not);
       if (!platform(model::ActionKind::report)) escalate("the platform has no report API: a moderator must report it");
       else escalate("reported to the platform");
       break;

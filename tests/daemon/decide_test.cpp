@@ -58,6 +58,15 @@ TEST(Decide, ReportHidesReportsAndTellsAModerator) {
   EXPECT_EQ(steps(d), (Steps{{ActionKind::hide, true}, {ActionKind::report, true}, {ActionKind::escalate, false}}));
 }
 
+TEST(Decide, AReportThatCannotBeHiddenSaysWhy) {
+  connectors::Capabilities caps = full();
+  caps.hide = caps.unhide = {};
+  caps.why_not = "a reply in a thread the council did not start cannot be hidden";
+  const Decision d = decide(verdict(Category::abusive, 6, Action::report), kRules, {}, caps, CommentKind::comment);
+  EXPECT_EQ(steps(d), (Steps{{ActionKind::report, true}, {ActionKind::escalate, false}}));
+  EXPECT_NE(d.reason.find("not hidden: a reply in a thread the council did not start"), std::string::npos) << d.reason;
+}
+
 TEST(Decide, ReportWithoutAReportApiAsksAModeratorToReport) {
   auto caps = full();
   caps.report = {};
