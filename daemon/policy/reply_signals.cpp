@@ -18,6 +18,11 @@ ReplySignals reply_signals(const classifier::Verdict& v, const classifier::RuleS
     if (id.starts_with(kComplaintRulePrefix)) complaint = true;
   }
   s.repeat_marker = !repeat_rules.empty();
+  {
+    // The classifier clears needs_response on a breach; the exemption needs to know it was asked.
+    const auto nr = static_cast<std::size_t>(Category::needs_response);
+    s.asks_for_reply = v.scores[nr] >= rules.thresholds().signal[nr];
+  }
   s.negative = complaint || v.rhetorical || d.labels != 0;
   if (s.repeat_marker && !v.needs_response && !v.rhetorical && v.labels == 0) {
     // The score as it would be without the repeat phrase's (negative) weight.

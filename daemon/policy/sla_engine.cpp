@@ -76,11 +76,11 @@ CommentOutcome on_comment(const CommentFacts& facts, const ReplySignals& signals
     return out;
   }
 
-  const bool wants_reply = signals.needs_response || signals.would_need_response || signals.rhetorical;
   if (signals.breach) {
     // 7.9: hidden, removed or reported, not answered. Recorded only where a reply would otherwise
-    // have been owed, so the clerk's report counts what the exemption saved.
-    if (wants_reply || signals.negative) out.item = exempt_item(Exemption::breach, facts);
+    // have been owed (a complaint or question that was also abusive), so the clerk's report counts
+    // what the exemption saved, not every hidden spam.
+    if (signals.asks_for_reply) out.item = exempt_item(Exemption::breach, facts);
     return out;
   }
   if (signals.negative && context.council_replies_to_author > 0) {

@@ -27,6 +27,7 @@ struct ReplySignals {
   bool repeat_marker = false;        // says it repeats an earlier post
   bool negative = false;             // a complaint, a jibe or a breach: counts for 7.8.3
   bool breach = false;               // hidden, removed or reported under 7.9
+  bool asks_for_reply = false;       // complaint or question signals, whatever else the comment is
 };
 
 // Per account.

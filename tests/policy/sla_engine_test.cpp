@@ -70,10 +70,14 @@ TEST(SlaEngine, ExemptionsAreRecordedWithTheirReason) {
   EXPECT_EQ(r.item->due_at, 0);
 
   ReplySignals breach = needs_reply();
-  breach.breach = true;
+  breach.breach = breach.asks_for_reply = true;
   auto b = on_comment(comment("When will you useless **** fix it?", t), breach, SlaPolicy{}, calendar(), {});
   ASSERT_TRUE(b.item);
   EXPECT_EQ(b.item->exemption, Exemption::breach);
+  // A hidden breach that asked nothing of the council (spam, a slur) is no exemption: nothing was owed.
+  ReplySignals spam;
+  spam.breach = spam.negative = true;
+  EXPECT_FALSE(on_comment(comment("cheap pills here", t), spam, SlaPolicy{}, calendar(), {}).item);
 }
 
 TEST(SlaEngine, RepeatOfAnAnsweredPostIsExemptAndLinked) {
