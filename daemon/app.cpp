@@ -151,6 +151,7 @@ class Daemon {
     server_->start();
     for (const auto& ep : server_->local_endpoints())
       spdlog::info("listening on {}:{}", ep.address().to_string(), ep.port());
+    cursors_ = std::make_unique<StoreCursors>(writer_);
     for (auto& [id, c] : connectors_) {
       auto& signal = cancel_.emplace_back();
       net::co_spawn(ioc_, run_connector(*c),
@@ -259,7 +260,6 @@ class Daemon {
   };
 
   net::awaitable<void> run_connector(connectors::Connector& c) {
-    StoreCursors cursors(writer_);
     connectors::CommentSink sink = [this](std::vector<model::Comment> comments) -> net::awaitable<bool> {
       if (stopping_) co_return false;
       ++deliveries_in_hand_;
@@ -268,7 +268,7 @@ class Daemon {
       if (!r) spdlog::error("store failed, will retry: {}", r.error().message);
       co_return r.has_value();
     };
-    co_await c.run(sink, cursors);
+    co_await c.run(sink, *cursors_);
   }
 
   // --- signals: SIGHUP reloads, SIGTERM/SIGINT stop ---
@@ -383,6 +383,10 @@ class Daemon {
   store::StoreWriter writer_;
   RuntimeHolder runtime_;
   Metrics metrics_;
+  // A connector may keep the cursor store for its actions (YouTube saves its quota ledger after a
+  // moderation call), and actions outlive run_connector at shutdown: the store lives as long as the
+  // connectors, not in run_connector's frame.
+  std::unique_ptr<connectors::CursorStore> cursors_;
   std::map<std::string, connectors::ConnectorPtr> connectors_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<OutboxWorker> outbox_;

@@ -10,7 +10,8 @@ review (setModerationStatus heldForReview, OAuth bearer); comments arriving toge
 batched call; a restart resumes from the persisted cursor (no re-read of old pages, no second
 action); a 429 with Retry-After holds the next call back; quotaExceeded stops the calls until the
 quota day changes (the persisted ledger says so across a restart); a refused token stops the calls
-and alerts the admins once, and a renewed token resumes them. The token never reaches the log.
+and alerts the admins once, and a renewed token resumes them; a stop with a moderation call in
+flight finishes it cleanly. The token never reaches the log.
 """
 import json
 import os
@@ -244,6 +245,21 @@ class YouTubeE2E(unittest.TestCase):
             f.write(new_token + "\n")
         wait_for(lambda: any(r["token"] == new_token for r in self.fake.requests), 30, "calls with the new token")
         self.d.wait_log(r"a new access token", timeout=10)
+
+    def test_7_stop_with_a_moderation_call_in_flight(self):
+        # The call outlives the polling loop (cancelled first at SIGTERM) and then saves the quota
+        # ledger through the cursor store: that store must still be there (it once lived in the
+        # polling loop's frame, and ASan caught the use after free here).
+        self.fake.delay_next("/comments/setModerationStatus", 3)
+        self.fake.add_thread("Ugx_slow", "vid00000005", OBSCENE + " slow", created=time.time())
+        wait_for(lambda: [c for c in self.moderation_calls() if "Ugx_slow" in c["query"]["id"]], 60,
+                 "the moderation call")
+        self.assertEqual(self.d.stop(), 0)
+        row = self.comment("Ugx_slow")
+        self.assertEqual(self.db.scalar("SELECT state FROM outbox WHERE comment_id = ? AND kind = 'hide'", (row[0],)),
+                         "done", "the call in flight was finished within the shutdown grace")
+        self.assertEqual(self.d.sanitizer_findings(), [])
+        self.d.start()
 
 
 if __name__ == "__main__":

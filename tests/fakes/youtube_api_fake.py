@@ -61,6 +61,7 @@ class YouTubeFake:
         self.moderation = {}    # comment id -> moderationStatus set through the API
         self.requests = []
         self._faults = []
+        self._delays = []       # [path part, seconds, count]: answers held back (a slow API)
         handler = self._handler_class()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -98,6 +99,11 @@ class YouTubeFake:
     def fail_next(self, path_part, status, body=None, headers=None, count=1):
         with self.lock:
             self._faults.append([path_part, status, body, headers or {}, count])
+
+    def delay_next(self, path_part, seconds, count=1):
+        """Hold the next `count` answers to paths containing `path_part` back by `seconds` (recorded first)."""
+        with self.lock:
+            self._delays.append([path_part, seconds, count])
 
     def faults_pending(self, path_part):
         with self.lock:
@@ -188,6 +194,14 @@ class YouTubeFake:
                     f[4] -= 1
                     fault = f
                     break
+            delay = 0
+            for d in self._delays:
+                if d[0] in url.path and d[2] > 0:
+                    d[2] -= 1
+                    delay = d[1]
+                    break
+        if delay:
+            time.sleep(delay)
         if fault:
             return self._reply(h, fault[1], fault[2] if fault[2] is not None else
                                google_error(fault[1], "backendError", "Backend Error", domain="global"), fault[3])
