@@ -89,7 +89,8 @@ struct AdminAlert {
 // the store failed (the connector may try again later). Runs on the event loop.
 using AlertSink = std::function<net::awaitable<bool>(AdminAlert)>;
 
-// Persisted polling positions, by account id.
+// Persisted polling positions, by account id. The daemon keeps the store alive as long as the
+// connectors, so a connector may also use it from apply() (which can outlive run() at shutdown).
 class CursorStore {
  public:
   virtual ~CursorStore() = default;

@@ -230,7 +230,7 @@ class YouTubeConnector final : public Connector {
   std::string credential_;       // token or API key; never logged
   std::string dead_credential_;  // the one Google refused (401/keyInvalid)
   std::unique_ptr<http::HttpsClient> client_;
-  CursorStore* cursors_ = nullptr;  // set by run(), which outlives every apply() in practice
+  CursorStore* cursors_ = nullptr;  // set by run(); the daemon keeps the store until every apply() has ended
   std::map<std::string, std::shared_ptr<Batch>> open_;  // by moderation status
   int units_per_poll_ = 1;          // the last polls' cost, to spread the quota
   bool quota_logged_ = false;       // "paused until the reset" logged for this exhaustion
