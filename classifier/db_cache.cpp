@@ -13,7 +13,7 @@ namespace moderatord::classifier {
 namespace {
 
 // Bump when the pattern expansion or compile flags change meaning, so old caches are not reused.
-constexpr const char* kEngineFormat = "moderatord-hsdb-5";
+constexpr const char* kEngineFormat = "moderatord-hsdb-6";
 constexpr char kMagic[8] = {'M', 'O', 'D', 'H', 'S', 'D', 'B', '1'};
 
 std::string hex_sha256(const std::string& data) {
@@ -81,7 +81,9 @@ std::string cache_key(const PatternTable& patterns) {
   k << kEngineFormat << '|' << hs_version() << '|' << plat.tune << '|' << plat.cpu_features << '|'
     << kRegexFlags << '\n';
   // Ids are positions, so order matters and is part of what is hashed.
-  for (const auto& w : patterns.words) k << 'w' << w.literal.size() << ':' << w.literal << '\n';
+  for (std::size_t g = 0; g < patterns.groups.size(); ++g)
+    k << (g < patterns.first_deferred_group ? 'w' : 'd') << patterns.groups[g].literal.size() << ':'
+      << patterns.groups[g].literal << '\n';
   for (const auto& r : patterns.regexes) k << 'r' << r.regex.size() << ':' << r.regex << '\n';
   return hex_sha256(k.str());
 }
@@ -101,7 +103,9 @@ std::optional<Databases> load_cached(const std::filesystem::path& dir, const std
   }
   std::size_t pos = sizeof kMagic;
   Databases dbs;
-  if (!get_blob(data, pos, dbs.words, why) || !get_blob(data, pos, dbs.text, why)) return std::nullopt;
+  if (!get_blob(data, pos, dbs.words, why) || !get_blob(data, pos, dbs.deferred, why) ||
+      !get_blob(data, pos, dbs.text, why))
+    return std::nullopt;
   if (pos != data.size()) {
     why = "trailing bytes";
     return std::nullopt;
@@ -113,6 +117,7 @@ std::string store_cached(const std::filesystem::path& dir, const std::string& ke
   std::string why;
   std::string data(kMagic, sizeof kMagic);
   put_blob(data, dbs.words.get(), why);
+  put_blob(data, dbs.deferred.get(), why);
   put_blob(data, dbs.text.get(), why);
   if (!why.empty()) return why;
   std::error_code ec;

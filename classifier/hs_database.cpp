@@ -19,6 +19,36 @@ Diagnostic describe(const RuleSource& source, Role role, std::uint32_t owner, co
   return {r.file, r.line, r.id, "pattern '" + pattern + "': " + message};
 }
 
+// One literal database over groups [from, to); ids are group indexes. Nothing to compile: null.
+bool compile_literals(const PatternTable& patterns, const RuleSource& source, std::uint32_t from, std::uint32_t to,
+                      DatabasePtr& out, std::vector<Diagnostic>& errors) {
+  if (from >= to) return true;
+  std::vector<const char*> lits;
+  std::vector<std::size_t> lens;
+  std::vector<unsigned> flags(to - from, 0), ids;
+  for (std::uint32_t g = from; g < to; ++g) {
+    lits.push_back(patterns.groups[g].literal.data());
+    lens.push_back(patterns.groups[g].literal.size());
+    ids.push_back(g);
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_lit_multi(lits.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(lits.size()),
+                           HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+    if (err->expression >= 0) {
+      const auto& group = patterns.groups[from + static_cast<std::uint32_t>(err->expression)];
+      const auto& p = patterns.words[group.entries.front()];
+      errors.push_back(describe(source, p.role, p.owner, p.literal, err->message));
+    } else {
+      errors.push_back({"", 0, "", std::string("compiling the word list: ") + err->message});
+    }
+    hs_free_compile_error(err);
+    return false;
+  }
+  out.reset(db);
+  return true;
+}
+
 }  // namespace
 
 std::vector<Diagnostic> check_regexes(PatternTable& patterns, const RuleSource& source) {
@@ -54,30 +84,10 @@ Result<Databases> compile_databases(const PatternTable& patterns, const RuleSour
   Databases dbs;
   std::vector<Diagnostic> errors;
 
-  if (!patterns.words.empty()) {
-    std::vector<const char*> lits;
-    std::vector<std::size_t> lens;
-    std::vector<unsigned> flags(patterns.words.size(), 0), ids;
-    for (std::size_t i = 0; i < patterns.words.size(); ++i) {
-      lits.push_back(patterns.words[i].literal.data());
-      lens.push_back(patterns.words[i].literal.size());
-      ids.push_back(static_cast<unsigned>(i));
-    }
-    hs_database_t* db = nullptr;
-    hs_compile_error_t* err = nullptr;
-    if (hs_compile_lit_multi(lits.data(), flags.data(), ids.data(), lens.data(),
-                             static_cast<unsigned>(lits.size()), HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
-      if (err->expression >= 0) {
-        const auto& p = patterns.words[static_cast<std::size_t>(err->expression)];
-        errors.push_back(describe(source, p.role, p.owner, p.literal, err->message));
-      } else {
-        errors.push_back({"", 0, "", std::string("compiling the word list: ") + err->message});
-      }
-      hs_free_compile_error(err);
-      return Error(std::move(errors));
-    }
-    dbs.words.reset(db);
-  }
+  if (!compile_literals(patterns, source, 0, patterns.first_deferred_group, dbs.words, errors) ||
+      !compile_literals(patterns, source, patterns.first_deferred_group,
+                        static_cast<std::uint32_t>(patterns.groups.size()), dbs.deferred, errors))
+    return Error(std::move(errors));
 
   if (!patterns.regexes.empty()) {
     std::vector<const char*> exprs;

@@ -20,9 +20,10 @@ struct ScratchDeleter {
 };
 using ScratchPtr = std::unique_ptr<hs_scratch_t, ScratchDeleter>;
 
-// The two compiled databases of a rule set; either may be null when it has no patterns.
+// The compiled databases of a rule set; any may be null when it has no patterns.
 struct Databases {
-  DatabasePtr words;  // literal set on the word view
+  DatabasePtr words;     // literal set on the word view: PatternTable::groups before first_deferred_group
+  DatabasePtr deferred;  // the deferred groups (common sides of anchored `near` pairs), same view
   // Every regex in prefilter mode on the text view: a hit means "may match", confirmed (with exact
   // offsets) by the pattern's RE2 in the scanner. Rspamd and Suricata use Hyperscan this way:
   // prefiltering turns wide bounded repeats (".{0,40}") into cheap automata, and start-of-match

@@ -33,6 +33,16 @@ struct WordPattern {
   Role role = Role::rule;
   std::uint8_t lead = 1, trail = 1;
   std::uint16_t near = 0;          // index into the rule's `near` list for near_first/near_then
+  bool common = false;             // every word of the entry is in common_words()
+  bool wakes_deferred = false;     // a near entry whose partner side is deferred (see PatternTable)
+};
+
+// The entries that share one literal: Hyperscan matches each literal once, and the scanner checks
+// each entry of its group (run lengths, role).
+struct LiteralGroup {
+  std::string literal;
+  std::vector<std::uint32_t> entries;  // indexes into PatternTable::words
+  bool wakes_deferred = false;         // some entry's `near` partner side is deferred
 };
 
 // A regex on the text view.
@@ -41,10 +51,22 @@ struct RegexPattern {
   std::uint32_t owner = 0;
   Role role = Role::rule;
   std::shared_ptr<const re2::RE2> re2;  // confirms Hyperscan's prefilter hits (set by check_regexes)
+  // Set when the regex is only alternatives of fixed strings without letters (`\?`, `🍆|💦`): the
+  // scanner finds their matches with a plain search instead of RE2, with RE2's leftmost-first result.
+  std::vector<std::string> fixed;
 };
+
+// The alternatives of a regex made only of fixed strings without ASCII letters (case folding cannot
+// matter), or nothing when it uses any other regex syntax.
+std::vector<std::string> fixed_alternatives(std::string_view regex);
 
 struct PatternTable {
   std::vector<WordPattern> words;
+  // The distinct literals of `words`; a group's index is its Hyperscan id. Groups from
+  // first_deferred_group on hold the common side of `near` pairs anchored on their rare side
+  // (common_words.hpp): they go into a second database, scanned only when an anchor matched.
+  std::vector<LiteralGroup> groups;
+  std::uint32_t first_deferred_group = 0;
   std::vector<RegexPattern> regexes;
 };
 

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -41,7 +42,8 @@ Scanner::Scanner() {
 
 void Scanner::prepare(const RuleSet& rules) {
   if (prepared_for_ == &rules) return;
-  for (const hs_database_t* db : {rules.databases().words.get(), rules.databases().text.get()}) {
+  const Databases& dbs = rules.databases();
+  for (const hs_database_t* db : {dbs.words.get(), dbs.deferred.get(), dbs.text.get()}) {
     if (db == nullptr) continue;
     hs_scratch_t* raw = scratch_.release();
     if (hs_alloc_scratch(db, &raw) != HS_SUCCESS) {
@@ -71,6 +73,16 @@ void Scanner::scan(const RuleSet& rules, const NormalisedText& text, Verdict& ou
                            on_word_match, &word_hits_);
         err != HS_SUCCESS)
       scan_failed(err);
+    // The common side of an anchored `near` pair is looked for only where its anchor matched.
+    const auto& groups = rules.patterns().groups;
+    bool wake = false;
+    for (const Hit& h : word_hits_) wake = wake || groups[h.id].wakes_deferred;
+    if (wake && dbs.deferred) {
+      if (auto err = hs_scan(dbs.deferred.get(), w.data(), static_cast<unsigned>(w.size()), 0, scratch_.get(),
+                             on_word_match, &word_hits_);
+          err != HS_SUCCESS)
+        scan_failed(err);
+    }
   }
   if (dbs.text && !text.text().empty()) {
     const auto t = text.text();
@@ -100,24 +112,31 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
   candidates.clear();
   near_hits_.clear();
   for (const Hit& h : word_hits_) {
-    const WordPattern& p = pt.words[h.id];
-    const std::size_t start = h.to - p.literal.size();
-    bool ok = true;
-    for (std::size_t i = 0; i < p.literal.size() && ok; ++i)
-      ok = p.literal[i] == '*' || runs_match(runs[start + i], p.runs[i]);
-    if (!ok) continue;
-    const Span span = text.word_span(start + p.lead, h.to - p.trail);
-    switch (p.role) {
-      case Role::allow: allow_spans_.push_back(span); break;
-      case Role::unless: unless_spans_.emplace_back(p.owner, span); break;
-      case Role::rule: candidates.push_back({p.owner, span}); break;
-      case Role::near_first:
-      case Role::near_then:
-        near_hits_.push_back({p.owner, p.near, p.role == Role::near_then, static_cast<std::uint32_t>(start + p.lead),
-                              static_cast<std::uint32_t>(h.to - p.trail)});
-        break;
+    const LiteralGroup& g = pt.groups[h.id];
+    const std::size_t start = h.to - g.literal.size();
+    for (const std::uint32_t e : g.entries) {
+      const WordPattern& p = pt.words[e];
+      bool ok = true;
+      for (std::size_t i = 0; i < p.literal.size() && ok; ++i)
+        ok = p.literal[i] == '*' || runs_match(runs[start + i], p.runs[i]);
+      if (!ok) continue;
+      switch (p.role) {
+        case Role::allow: allow_spans_.push_back(text.word_span(start + p.lead, h.to - p.trail)); break;
+        case Role::unless: unless_spans_.emplace_back(p.owner, text.word_span(start + p.lead, h.to - p.trail)); break;
+        case Role::rule: candidates.push_back({p.owner, text.word_span(start + p.lead, h.to - p.trail)}); break;
+        case Role::near_first:
+        case Role::near_then:
+          near_hits_.push_back({p.owner, p.near, p.role == Role::near_then, static_cast<std::uint32_t>(start + p.lead),
+                                static_cast<std::uint32_t>(h.to - p.trail)});
+          break;
+      }
     }
   }
+  // In order of end (Hyperscan's order within one database; the deferred scan comes after), the
+  // longer of two entries ending together first, so the pairing below does not depend on the scan.
+  std::sort(near_hits_.begin(), near_hits_.end(), [](const NearHit& a, const NearHit& b) {
+    return a.end != b.end ? a.end < b.end : a.begin < b.begin;
+  });
   // `near` pairs: a first word, then a second within `within` words (counted as the spaces between
   // them in the word view). Each pair becomes one candidate spanning both.
   if (!near_hits_.empty()) {
@@ -143,11 +162,22 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
     const std::string_view t = text.text();
     re2::StringPiece m;
     std::size_t pos = 0;
-    for (int n = 0; n < kMaxRegexMatches && pos < t.size() &&
-                    p.re2->Match(re2::StringPiece(t.data(), t.size()), pos, t.size(), RE2::UNANCHORED, &m, 1);
-         ++n) {
-      const auto from = static_cast<std::size_t>(m.data() - t.data());
-      const std::size_t to = from + m.size();
+    for (int n = 0; n < kMaxRegexMatches && pos < t.size(); ++n) {
+      std::size_t from = 0, to = 0;
+      if (!p.fixed.empty()) {
+        // RE2's answer without RE2: the leftmost match, the first alternative where several start.
+        from = std::string_view::npos;
+        for (const auto& a : p.fixed)
+          if (const auto at = t.find(a, pos); at < from) {
+            from = at;
+            to = at + a.size();
+          }
+        if (from == std::string_view::npos) break;
+      } else {
+        if (!p.re2->Match(re2::StringPiece(t.data(), t.size()), pos, t.size(), RE2::UNANCHORED, &m, 1)) break;
+        from = static_cast<std::size_t>(m.data() - t.data());
+        to = from + m.size();
+      }
       if (to > from) {
         const Span span = text.text_span(from, to);
         if (p.role == Role::unless) unless_spans_.emplace_back(p.owner, span);

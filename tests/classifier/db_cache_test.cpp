@@ -106,12 +106,19 @@ namespace {
 TEST(CacheKey, FollowsTheCompiledPatterns) {
   PatternTable a;
   a.words.push_back({" fuck ", {1, 1, 1, 1, 1, 1}, 0, Role::rule, 1, 1});
+  a.groups.push_back({" fuck ", {0}, false});
+  a.first_deferred_group = 1;
   PatternTable b = a;
   b.words.push_back({" f*ck ", {1, 1, 1, 1, 1, 1}, 0, Role::rule, 1, 1});
+  b.groups.push_back({" f*ck ", {1}, false});
+  b.first_deferred_group = 2;
   PatternTable c = a;
   c.regexes.push_back({"x+y", 0, Role::rule, nullptr});
+  PatternTable d = a;  // the same literal in the deferred database
+  d.first_deferred_group = 0;
   EXPECT_EQ(cache_key(a), cache_key(a));
   EXPECT_NE(cache_key(a), cache_key(b));
+  EXPECT_NE(cache_key(a), cache_key(d));
   EXPECT_NE(cache_key(a), cache_key(c));
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "classifier/rule_file.hpp"
+
 namespace moderatord::classifier {
 namespace {
 
@@ -116,6 +118,60 @@ TEST_F(ScannerTest, NearPairsWordsInOrderWithinAGap) {
   const Verdict v = classify(text);
   ASSERT_TRUE(fired(v, "t.near-insult"));
   EXPECT_EQ(text.substr(v.matches[0].span.begin, v.matches[0].span.end - v.matches[0].span.begin), "you absolute idiot");  // "idiot*" matches its literal part
+}
+
+// "you" and "at me" are common words: those sides live in the deferred database, looked for only
+// where the rare side matched. Nothing about what matches may change.
+TEST_F(ScannerTest, NearPairsWithACommonSideStillPair) {
+  const PatternTable& pt = rules_->patterns();
+  ASSERT_LT(pt.first_deferred_group, pt.groups.size());
+  auto deferred = [&](std::string_view literal) {
+    for (std::size_t g = pt.first_deferred_group; g < pt.groups.size(); ++g)
+      if (pt.groups[g].literal == literal) return true;
+    return false;
+  };
+  EXPECT_TRUE(deferred(" you "));
+  EXPECT_TRUE(deferred(" at me "));
+  EXPECT_FALSE(deferred(" shouted "));
+  EXPECT_FALSE(deferred(" muppet "));
+  EXPECT_TRUE(fired(classify("he shouted something awful at me"), "t.near-report"));
+  EXPECT_TRUE(fired(classify("yelled at me on the bus"), "t.near-report"));
+  EXPECT_FALSE(fired(classify("at me, he shouted"), "t.near-report"));                     // wrong order
+  EXPECT_FALSE(fired(classify("he shouted and then went on for ages at me"), "t.near-report"));  // too far
+  EXPECT_FALSE(fired(classify("look at me on the news"), "t.near-report"));               // no anchor
+  EXPECT_TRUE(fired(classify("you muppet"), "t.near-insult"));
+}
+
+TEST(FixedAlternatives, OnlyStringsWithoutLettersOrSyntax) {
+  EXPECT_EQ(fixed_alternatives("\\?"), std::vector<std::string>{"?"});
+  EXPECT_EQ(fixed_alternatives("\xf0\x9f\x8d\x86|\xf0\x9f\x92\xa6"),
+            (std::vector<std::string>{"\xf0\x9f\x8d\x86", "\xf0\x9f\x92\xa6"}));  // emoji
+  EXPECT_EQ(fixed_alternatives("\\+44|\\.\\."), (std::vector<std::string>{"+44", ".."}));
+  EXPECT_TRUE(fixed_alternatives("a|b").empty());          // letters: RE2 folds case
+  EXPECT_TRUE(fixed_alternatives("\xc3\x89").empty());    // É is a letter too
+  EXPECT_TRUE(fixed_alternatives("\\d").empty());         // a class, not a character
+  EXPECT_TRUE(fixed_alternatives("1+").empty());
+  EXPECT_TRUE(fixed_alternatives("(1)").empty());
+  EXPECT_TRUE(fixed_alternatives("1|").empty());           // an empty alternative
+  EXPECT_TRUE(fixed_alternatives("\\").empty());          // a lone backslash
+  EXPECT_TRUE(fixed_alternatives("? !").empty());
+}
+
+TEST(FixedRegexes, FindWhatRe2Finds) {
+  RuleSource src;
+  std::vector<Diagnostic> errors;
+  parse_rule_file("[[rule]]\nid = \"q\"\ncategory = \"rhetorical\"\nregex = ['\\?|!!']\n", "q.toml", src, errors);
+  ASSERT_TRUE(errors.empty());
+  auto rs = RuleSet::build(std::move(src));
+  ASSERT_TRUE(rs) << rs.error().to_string();
+  ASSERT_EQ((*rs)->patterns().regexes.at(0).fixed, (std::vector<std::string>{"?", "!!"}));
+  Scanner scanner;
+  const std::string text = "why?? and when?!!!";
+  const Verdict v = scanner.classify(**rs, text);
+  std::vector<std::string> found;
+  for (const auto& m : v.matches) found.push_back(text.substr(m.span.begin, m.span.end - m.span.begin));
+  // RE2 reads it the same way: leftmost first, then on after the match ("!!!" holds one "!!").
+  EXPECT_EQ(found, (std::vector<std::string>{"?", "?", "?", "!!"}));
 }
 
 TEST_F(ScannerTest, EmojiAreWords) { EXPECT_TRUE(fired(classify("here you go \xf0\x9f\x96\x95\xf0\x9f\x8f\xbb"), "t.emoji")); }
