@@ -15,10 +15,8 @@ never reach the log.
 """
 import json
 import os
-import shutil
 import stat
 import sys
-import tempfile
 import time
 import unittest
 
@@ -26,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 from bluesky_fake import BlueskyFake  # noqa: E402
-from e2e_support import Daemon, Db, shared_cache_dir, wait_for, write_config  # noqa: E402
+from e2e_support import PlatformE2E, shared_cache_dir, wait_for  # noqa: E402
 
 if len(sys.argv) < 3:
     sys.exit(__doc__)
@@ -34,7 +32,6 @@ BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 _rest = sys.argv[3:]
 CACHE = shared_cache_dir(_rest.pop(0) if _rest and not _rest[0].startswith("-") else None)
-RULES = os.path.join(SRC, "config", "rules")
 
 ACCOUNT = "council-bsky"
 PASSWORD = "abcd-efgh-" + os.urandom(4).hex()
@@ -45,16 +42,12 @@ NEIGHBOUR = ("did:plc:neighbour000000000000001", "neighbour.test")
 POLL = 2
 
 
-class BlueskyE2E(unittest.TestCase):
+class BlueskyE2E(PlatformE2E):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="moderatord-bluesky-e2e-")
-        cls.state = os.path.join(cls.tmp, "state")
-        os.makedirs(cls.state)
+        cls.make_temp_dirs("moderatord-bluesky-e2e-")
         f = cls.fake = BlueskyFake(os.path.join(cls.tmp, "fake"), handle="council.test", password=PASSWORD)
-        cls.password_file = os.path.join(cls.tmp, "bluesky.password")
-        with open(cls.password_file, "w") as fh:
-            fh.write(PASSWORD + "\n")
+        cls.password_file = cls.write_secret_file("bluesky.password", PASSWORD)
         past = time.time() - 600
         cls.post = f.add_post(f.did, "council.test", "Bin collections move to Friday next week", created=past,
                               rkey="3kcouncilpost1")
@@ -65,40 +58,11 @@ class BlueskyE2E(unittest.TestCase):
         account = {"id": ACCOUNT, "platform": "bluesky", "mode": "enforce", "identifier": "council.test",
                    "app_password_file": cls.password_file, "service": f.base_url, "ca_file": f.ca_file,
                    "poll_interval": POLL}
-        if os.path.isdir(os.path.join(SRC, "config", "policy")):
-            shutil.copytree(os.path.join(SRC, "config", "policy"), os.path.join(cls.tmp, "policy"))
-        cls.config = write_config(os.path.join(cls.tmp, "moderatord.toml"), state_dir=cls.state, rules=RULES,
-                                  cache_dir=CACHE, accounts=[account],
-                                  outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
-        cls.d = Daemon(BIN, cls.config, cls.state, os.path.join(cls.tmp, "daemon.log"))
-        cls.db = Db(os.path.join(cls.state, "moderatord.db"))
-        try:
-            cls.d.start()
-        except BaseException:
-            print(cls.d.log(), file=sys.stderr)
-            cls.fake.close()
-            raise
+        cls.start_daemon(BIN, SRC, CACHE, [account], outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
 
     @classmethod
-    def tearDownClass(cls):
-        rc = cls.d.stop()
-        cls.fake.close()
-        log = cls.d.log()
-        findings = cls.d.sanitizer_findings()
-        if rc not in (0, None) or findings:
-            print("\n--- moderatord log ---\n" + log, file=sys.stderr)
-        if not os.environ.get("MODERATORD_E2E_KEEP"):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-        if findings:
-            raise AssertionError("sanitizer findings:\n" + "\n".join(findings[:20]))
-        secrets = [PASSWORD] + [t for t in cls.fake.access | cls.fake.refresh | cls.fake.expired]
-        if any(s in log for s in secrets):
-            raise AssertionError("a secret appears in moderatord's log")
-        if rc not in (0, None):
-            raise AssertionError(f"moderatord exited {rc} on SIGTERM")
-
-    def tearDown(self):
-        self.assertEqual(self.d.sanitizer_findings(), [])
+    def secrets_never_logged(cls):
+        return [PASSWORD] + [t for t in cls.fake.access | cls.fake.refresh | cls.fake.expired]
 
     def comment(self, uri):
         rows = self.db.query("SELECT id, kind, platform, thread_id, parent_id FROM comments WHERE account = ? AND "
@@ -108,11 +72,6 @@ class BlueskyE2E(unittest.TestCase):
     def hidden(self):
         gate = self.fake.threadgates.get("3kcouncilpost1")
         return gate["value"].get("hiddenReplies", []) if gate else []
-
-    def alert_rows(self):
-        rows = self.db.query("SELECT payload_json FROM outbox WHERE executor = 'mail' AND "
-                             "json_extract(payload_json, '$.type') = 'admin_alert'")
-        return [json.loads(r[0]) for r in rows]
 
     def login_alerts(self):
         return [a for a in self.alert_rows() if "login" in a["subject"]]

@@ -16,9 +16,11 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import unittest
 
 # The shipped email templates (config/mail/), which test configs name explicitly: a test config
 # lives in a temp dir, where the default (<config dir>/mail) does not exist.
@@ -297,3 +299,94 @@ def read_jsonl(path):
             return [json.loads(l) for l in f.read().splitlines() if l.strip()]
     except FileNotFoundError:
         return []
+
+
+class PlatformE2E(unittest.TestCase):
+    """The scaffolding every platform connector's end-to-end test class shares (X, Mastodon,
+    YouTube, Bluesky, Facebook/Instagram). It was once copied into each test file; one copy means a
+    fix to the start-up, shutdown or leak checks reaches every platform, and the test files hold
+    only what is particular to their platform: its fake, its credentials, its accounts, its tests.
+
+    A subclass's setUpClass does:
+      make_temp_dirs(prefix)          cls.tmp (a fresh temp dir) and cls.state (<tmp>/state)
+      cls.fake = SomeFake(...)        the platform's fake API, which tearDownClass closes
+      write_secret_file(name, value)  a credential file, as often as needed
+      start_daemon(...)               cls.config, cls.d (the Daemon), cls.db; the daemon is ready
+
+    tearDownClass then stops the daemon, closes the fake and fails on what the whole class left
+    behind: sanitizer findings, a secret in the log (secrets_never_logged), a non-zero exit on
+    SIGTERM. The temp dir is removed unless MODERATORD_E2E_KEEP is set. tearDown fails a test
+    after which the daemon has reported a sanitizer finding, so the finding names the test.
+    """
+
+    # The failure message when one of secrets_never_logged() is in the log.
+    secret_in_log_message = "a secret appears in moderatord's log"
+    # Whether tearDownClass fails when moderatord exits non-zero on SIGTERM.
+    check_exit_code = True
+
+    @classmethod
+    def secrets_never_logged(cls):
+        """The credentials of this class's accounts: tearDownClass fails if any is in the log."""
+        return ()
+
+    @classmethod
+    def make_temp_dirs(cls, prefix):
+        cls.tmp = tempfile.mkdtemp(prefix=prefix)
+        cls.state = os.path.join(cls.tmp, "state")
+        os.makedirs(cls.state)
+
+    @classmethod
+    def write_secret_file(cls, name, value, directory=None):
+        """Writes `value` and a newline to <directory>/<name> (<tmp>/<name> by default), the way an
+        admin stores a credential for moderatord to read; returns the path."""
+        path = os.path.join(directory or cls.tmp, name)
+        with open(path, "w") as f:
+            f.write(value + "\n")
+        return path
+
+    @classmethod
+    def start_daemon(cls, binary, source_dir, cache_dir, accounts, **config):
+        """Writes <tmp>/moderatord.toml for `accounts` (the rules of `source_dir`; `config` goes on to
+        write_config) and starts moderatord on it, waiting until it is ready. If it does not start,
+        prints its log and closes cls.fake before raising: tearDownClass does not run then."""
+        # The shipped policy files (bank holidays...) where the config's defaults look for them.
+        policy = os.path.join(source_dir, "config", "policy")
+        if os.path.isdir(policy):
+            shutil.copytree(policy, os.path.join(cls.tmp, "policy"))
+        cls.config = write_config(os.path.join(cls.tmp, "moderatord.toml"), state_dir=cls.state,
+                                  rules=os.path.join(source_dir, "config", "rules"), cache_dir=cache_dir,
+                                  accounts=accounts, **config)
+        cls.d = Daemon(binary, cls.config, cls.state, os.path.join(cls.tmp, "daemon.log"))
+        cls.db = Db(os.path.join(cls.state, "moderatord.db"))
+        try:
+            cls.d.start()
+        except BaseException:
+            print(cls.d.log(), file=sys.stderr)
+            cls.fake.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.d.stop()
+        cls.fake.close()
+        log = cls.d.log()
+        findings = cls.d.sanitizer_findings()
+        if rc not in (0, None) or findings:
+            print("\n--- moderatord log ---\n" + log, file=sys.stderr)
+        if not os.environ.get("MODERATORD_E2E_KEEP"):
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+        if findings:
+            raise AssertionError("sanitizer findings:\n" + "\n".join(findings[:20]))
+        if any(secret in log for secret in cls.secrets_never_logged()):
+            raise AssertionError(cls.secret_in_log_message)
+        if cls.check_exit_code and rc not in (0, None):
+            raise AssertionError(f"moderatord exited {rc} on SIGTERM")
+
+    def tearDown(self):
+        self.assertEqual(self.d.sanitizer_findings(), [])
+
+    def alert_rows(self):
+        """The admin alerts queued for email, as dicts."""
+        rows = self.db.query("SELECT payload_json FROM outbox WHERE executor = 'mail' AND "
+                             "json_extract(payload_json, '$.type') = 'admin_alert'")
+        return [json.loads(r[0]) for r in rows]

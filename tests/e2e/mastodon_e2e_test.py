@@ -14,16 +14,14 @@ the calls and alerts the admins once, across a restart. The token never reaches 
 """
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
-from e2e_support import Daemon, Db, shared_cache_dir, wait_for, write_config  # noqa: E402
+from e2e_support import PlatformE2E, shared_cache_dir, wait_for  # noqa: E402
 from mastodon_fake import MastodonFake, iso  # noqa: E402
 
 if len(sys.argv) < 3:
@@ -32,7 +30,6 @@ BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 _rest = sys.argv[3:]
 CACHE = shared_cache_dir(_rest.pop(0) if _rest and not _rest[0].startswith("-") else None)
-RULES = os.path.join(SRC, "config", "rules")
 
 TOKEN = "mastodon-token-" + os.urandom(6).hex()
 THREAT = "I'll kill you if I see you at the council meeting"  # abusive: report-worthy
@@ -41,58 +38,28 @@ CLEAN = "The new benches by the canal are lovely, thank you"
 POLL = 1  # seconds
 
 
-class MastodonE2E(unittest.TestCase):
+class MastodonE2E(PlatformE2E):
+    secret_in_log_message = "the token appears in moderatord's log"
+
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="moderatord-mastodon-e2e-")
-        cls.state = os.path.join(cls.tmp, "state")
-        os.makedirs(cls.state)
+        cls.make_temp_dirs("moderatord-mastodon-e2e-")
         cls.fake = MastodonFake(os.path.join(cls.tmp, "fake"), tokens=(TOKEN,), page_size=40)
-        cls.token_file = os.path.join(cls.tmp, "mastodon.token")
-        with open(cls.token_file, "w") as f:
-            f.write(TOKEN + "\n")
+        cls.token_file = cls.write_secret_file("mastodon.token", TOKEN)
         # Before the daemon starts: the council's post, and mentions waiting in the notifications.
         cls.post = cls.fake.add_own_status("Bin collections move to Friday")
         cls.threat = cls.fake.add_mention(THREAT, author_id="2001", acct="angry@elsewhere.example",
                                           in_reply_to=cls.post)
         cls.clean = cls.fake.add_mention(CLEAN, author_id="2002", acct="kind")
         cls.fake.add_follow()
-        if os.path.isdir(os.path.join(SRC, "config", "policy")):
-            shutil.copytree(os.path.join(SRC, "config", "policy"), os.path.join(cls.tmp, "policy"))
         accounts = [{"id": "council-masto", "platform": "mastodon", "mode": "enforce", "api_base": cls.fake.base_url,
                      "ca_file": cls.fake.ca_file, "access_token_file": cls.token_file, "poll_interval": POLL,
                      "report_forward": True}]
-        cls.config = write_config(os.path.join(cls.tmp, "moderatord.toml"), state_dir=cls.state, rules=RULES,
-                                  cache_dir=CACHE, accounts=accounts,
-                                  outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
-        cls.d = Daemon(BIN, cls.config, cls.state, os.path.join(cls.tmp, "daemon.log"))
-        cls.db = Db(os.path.join(cls.state, "moderatord.db"))
-        try:
-            cls.d.start()
-        except BaseException:
-            print(cls.d.log(), file=sys.stderr)
-            cls.fake.close()
-            raise
+        cls.start_daemon(BIN, SRC, CACHE, accounts, outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
 
     @classmethod
-    def tearDownClass(cls):
-        rc = cls.d.stop()
-        cls.fake.close()
-        log = cls.d.log()
-        findings = cls.d.sanitizer_findings()
-        if rc not in (0, None) or findings:
-            print("\n--- moderatord log ---\n" + log, file=sys.stderr)
-        if not os.environ.get("MODERATORD_E2E_KEEP"):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-        if findings:
-            raise AssertionError("sanitizer findings:\n" + "\n".join(findings[:20]))
-        if TOKEN in log:
-            raise AssertionError("the token appears in moderatord's log")
-        if rc not in (0, None):
-            raise AssertionError(f"moderatord exited {rc} on SIGTERM")
-
-    def tearDown(self):
-        self.assertEqual(self.d.sanitizer_findings(), [])
+    def secrets_never_logged(cls):
+        return (TOKEN,)
 
     def comment(self, platform_id):
         rows = self.db.query("SELECT id, kind, platform, thread_id, parent_id, author_name, text FROM comments "
@@ -102,11 +69,6 @@ class MastodonE2E(unittest.TestCase):
     def outbox(self, comment_row_id):
         return self.db.query("SELECT kind, executor, state FROM outbox WHERE comment_id = ? ORDER BY id",
                              (comment_row_id,))
-
-    def alert_rows(self):
-        rows = self.db.query("SELECT payload_json FROM outbox WHERE executor = 'mail' AND "
-                             "json_extract(payload_json, '$.type') = 'admin_alert'")
-        return [json.loads(r[0]) for r in rows]
 
     def test_1_mentions_are_polled_classified_and_reported(self):
         row = wait_for(lambda: self.comment(self.threat), 60, "the threat to be polled")

@@ -18,9 +18,7 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import unittest
 import urllib.parse
@@ -28,7 +26,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
-from e2e_support import Daemon, Db, shared_cache_dir, wait_for, write_config  # noqa: E402
+from e2e_support import PlatformE2E, shared_cache_dir, wait_for  # noqa: E402
 from graph_api_fake import GraphFake, graph_error  # noqa: E402
 
 if len(sys.argv) < 3:
@@ -37,7 +35,6 @@ BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 _rest = sys.argv[3:]
 CACHE = shared_cache_dir(_rest.pop(0) if _rest and not _rest[0].startswith("-") else None)
-RULES = os.path.join(SRC, "config", "rules")
 
 PAGE = "1111222233334444"
 IG_USER = "17841400000000001"
@@ -61,18 +58,14 @@ def feed_delivery(comment_id, post_id, message, from_id="555", name="Resident", 
                                    "created_time": int(time.time()), "message": message}}]}]}).encode()
 
 
-class MetaE2E(unittest.TestCase):
+class MetaE2E(PlatformE2E):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="moderatord-meta-e2e-")
-        cls.state = os.path.join(cls.tmp, "state")
-        os.makedirs(cls.state)
+        cls.make_temp_dirs("moderatord-meta-e2e-")
         cls.fake = GraphFake(os.path.join(cls.tmp, "fake"), tokens=(TOKEN, IG_TOKEN))
         files = {}
         for name, value in (("app.secret", APP_SECRET), ("page.token", TOKEN), ("ig.token", IG_TOKEN)):
-            files[name] = os.path.join(cls.tmp, name)
-            with open(files[name], "w") as f:
-                f.write(value + "\n")
+            files[name] = cls.write_secret_file(name, value)
         cls.token_file = files["page.token"]
         # Before the daemon starts: a post with a comment no webhook will ever announce.
         cls.fake.add_post(f"{PAGE}_100", "Bin collections move to Friday", author={"id": PAGE, "name": "Council"})
@@ -86,41 +79,11 @@ class MetaE2E(unittest.TestCase):
             dict(common, id="council-ig", platform="instagram", ig_user_id=IG_USER, username="wyverleytc",
                  access_token_file=files["ig.token"]),
         ]
-        # The shipped policy files (bank holidays...) where the config's defaults look for them.
-        if os.path.isdir(os.path.join(SRC, "config", "policy")):
-            shutil.copytree(os.path.join(SRC, "config", "policy"), os.path.join(cls.tmp, "policy"))
-        cls.config = write_config(os.path.join(cls.tmp, "moderatord.toml"), state_dir=cls.state, rules=RULES,
-                                  cache_dir=CACHE, accounts=accounts,
-                                  outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
-        cls.d = Daemon(BIN, cls.config, cls.state, os.path.join(cls.tmp, "daemon.log"))
-        cls.db = Db(os.path.join(cls.state, "moderatord.db"))
-        try:
-            cls.d.start()
-        except BaseException:
-            print(cls.d.log(), file=sys.stderr)
-            cls.fake.close()
-            raise
+        cls.start_daemon(BIN, SRC, CACHE, accounts, outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
 
     @classmethod
-    def tearDownClass(cls):
-        rc = cls.d.stop()
-        cls.fake.close()
-        log = cls.d.log()
-        findings = cls.d.sanitizer_findings()
-        if rc not in (0, None) or findings:
-            print("\n--- moderatord log ---\n" + log, file=sys.stderr)
-        if not os.environ.get("MODERATORD_E2E_KEEP"):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-        if findings:
-            raise AssertionError("sanitizer findings:\n" + "\n".join(findings[:20]))
-        for secret in (APP_SECRET, TOKEN, IG_TOKEN, VERIFY):
-            if secret in log:
-                raise AssertionError("a secret appears in moderatord's log")
-        if rc not in (0, None):
-            raise AssertionError(f"moderatord exited {rc} on SIGTERM")
-
-    def tearDown(self):
-        self.assertEqual(self.d.sanitizer_findings(), [])
+    def secrets_never_logged(cls):
+        return (APP_SECRET, TOKEN, IG_TOKEN, VERIFY)
 
     # --- helpers ---
     def post_meta(self, account, body, signature=None):
@@ -255,11 +218,6 @@ class MetaE2E(unittest.TestCase):
         self.assertGreaterEqual(after - limited["time"], 2.9, "the next call came before Retry-After said")
         self.assertLess(after - limited["time"], 15)
         self.d.wait_log(r"council-fb: the platform asks us to wait 3000 ms", timeout=10)
-
-    def alert_rows(self):
-        rows = self.db.query("SELECT payload_json FROM outbox WHERE executor = 'mail' AND "
-                             "json_extract(payload_json, '$.type') = 'admin_alert'")
-        return [json.loads(r[0]) for r in rows]
 
     def token_alerts(self):
         return [a for a in self.alert_rows() if "expired or revoked" in a["subject"]]

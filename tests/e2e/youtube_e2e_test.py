@@ -15,16 +15,14 @@ flight finishes it cleanly. The token never reaches the log.
 """
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
-from e2e_support import Daemon, Db, shared_cache_dir, wait_for, write_config  # noqa: E402
+from e2e_support import PlatformE2E, shared_cache_dir, wait_for  # noqa: E402
 from youtube_api_fake import QUOTA_EXCEEDED, YouTubeFake, google_error  # noqa: E402
 
 if len(sys.argv) < 3:
@@ -33,7 +31,6 @@ BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 _rest = sys.argv[3:]
 CACHE = shared_cache_dir(_rest.pop(0) if _rest and not _rest[0].startswith("-") else None)
-RULES = os.path.join(SRC, "config", "rules")
 
 CHANNEL = "UCcouncil0000000000000001"
 TOKEN = "ya29.test-youtube-token-" + os.urandom(6).hex()
@@ -43,17 +40,15 @@ ACCOUNT = "council-yt"
 HOUR_AGO = time.time() - 3600
 
 
-class YouTubeE2E(unittest.TestCase):
+class YouTubeE2E(PlatformE2E):
+    secret_in_log_message = "the token appears in moderatord's log"
+
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="moderatord-youtube-e2e-")
-        cls.state = os.path.join(cls.tmp, "state")
-        os.makedirs(cls.state)
+        cls.make_temp_dirs("moderatord-youtube-e2e-")
         # Two threads a page: the first poll pages through everything, later polls stop early.
         cls.fake = YouTubeFake(os.path.join(cls.tmp, "fake"), tokens=(TOKEN,), page_size=2, channel_id=CHANNEL)
-        cls.token_file = os.path.join(cls.tmp, "youtube.token")
-        with open(cls.token_file, "w") as f:
-            f.write(TOKEN + "\n")
+        cls.token_file = cls.write_secret_file("youtube.token", TOKEN)
         # Seen before the daemon starts, an hour ago (outside the re-read overlap).
         f = cls.fake
         f.add_thread("Ugx_old1", "vid00000001", "Lovely to see the park looking so well", created=HOUR_AGO)
@@ -68,39 +63,11 @@ class YouTubeE2E(unittest.TestCase):
         account = {"id": ACCOUNT, "platform": "youtube", "mode": "enforce", "channel_id": CHANNEL,
                    "access_token_file": cls.token_file, "api_base": f.base_url, "ca_file": f.ca_file,
                    "poll_interval": POLL, "batch_window_ms": 1500}
-        if os.path.isdir(os.path.join(SRC, "config", "policy")):
-            shutil.copytree(os.path.join(SRC, "config", "policy"), os.path.join(cls.tmp, "policy"))
-        cls.config = write_config(os.path.join(cls.tmp, "moderatord.toml"), state_dir=cls.state, rules=RULES,
-                                  cache_dir=CACHE, accounts=[account],
-                                  outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
-        cls.d = Daemon(BIN, cls.config, cls.state, os.path.join(cls.tmp, "daemon.log"))
-        cls.db = Db(os.path.join(cls.state, "moderatord.db"))
-        try:
-            cls.d.start()
-        except BaseException:
-            print(cls.d.log(), file=sys.stderr)
-            cls.fake.close()
-            raise
+        cls.start_daemon(BIN, SRC, CACHE, [account], outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
 
     @classmethod
-    def tearDownClass(cls):
-        rc = cls.d.stop()
-        cls.fake.close()
-        log = cls.d.log()
-        findings = cls.d.sanitizer_findings()
-        if rc not in (0, None) or findings:
-            print("\n--- moderatord log ---\n" + log, file=sys.stderr)
-        if not os.environ.get("MODERATORD_E2E_KEEP"):
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-        if findings:
-            raise AssertionError("sanitizer findings:\n" + "\n".join(findings[:20]))
-        if TOKEN in log:
-            raise AssertionError("the token appears in moderatord's log")
-        if rc not in (0, None):
-            raise AssertionError(f"moderatord exited {rc} on SIGTERM")
-
-    def tearDown(self):
-        self.assertEqual(self.d.sanitizer_findings(), [])
+    def secrets_never_logged(cls):
+        return (TOKEN,)
 
     def comment(self, platform_id):
         rows = self.db.query("SELECT id, kind, platform, thread_id, parent_id FROM comments WHERE account = ? AND "
@@ -214,11 +181,6 @@ class YouTubeE2E(unittest.TestCase):
         self.d.start()
         wait_for(lambda: self.thread_lists(after=resumed), 60, "polls after the reset")
         wait_for(lambda: self.quota_row() and not self.quota_row().startswith(yesterday), 30, "a new quota day")
-
-    def alert_rows(self):
-        rows = self.db.query("SELECT payload_json FROM outbox WHERE executor = 'mail' AND "
-                             "json_extract(payload_json, '$.type') = 'admin_alert'")
-        return [json.loads(r[0]) for r in rows]
 
     def test_6_refused_token_alerts_once(self):
         self.fake.tokens.discard(TOKEN)
