@@ -165,9 +165,6 @@ class XRefreshE2E(PlatformE2E):
     once when the refresh token itself is refused."""
 
     secret_in_log_message = "a token appears in moderatord's log"
-    # Unlike the other platform classes, this one does not fail on a non-zero exit at SIGTERM, and
-    # looks for sanitizer findings only once, in tearDownClass, not after each test (tearDown below).
-    check_exit_code = False
 
     @classmethod
     def setUpClass(cls):
@@ -185,9 +182,6 @@ class XRefreshE2E(PlatformE2E):
     @classmethod
     def secrets_never_logged(cls):
         return ("refresh-", "access-")  # every refresh and access token the fake hands out
-
-    def tearDown(self):
-        pass  # no per-test sanitizer check: see check_exit_code
 
     def stored(self, platform_id):
         return self.db.scalar("SELECT kind FROM comments WHERE account = 'council-x2' AND platform_id = ?",
