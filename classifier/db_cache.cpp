@@ -13,7 +13,7 @@ namespace moderatord::classifier {
 namespace {
 
 // Bump when the pattern expansion or compile flags change meaning, so old caches are not reused.
-constexpr const char* kEngineFormat = "moderatord-hsdb-6";
+constexpr const char* kEngineFormat = "moderatord-hsdb-7";
 constexpr char kMagic[8] = {'M', 'O', 'D', 'H', 'S', 'D', 'B', '1'};
 
 std::string hex_sha256(const std::string& data) {
@@ -84,7 +84,7 @@ std::string cache_key(const PatternTable& patterns) {
   for (std::size_t g = 0; g < patterns.groups.size(); ++g)
     k << (g < patterns.first_deferred_group ? 'w' : 'd') << patterns.groups[g].literal.size() << ':'
       << patterns.groups[g].literal << '\n';
-  for (const auto& r : patterns.regexes) k << 'r' << r.regex.size() << ':' << r.regex << '\n';
+  for (const auto& r : patterns.regexes) k << (r.rare ? 'R' : 'r') << r.regex.size() << ':' << r.regex << '\n';
   return hex_sha256(k.str());
 }
 
@@ -104,7 +104,7 @@ std::optional<Databases> load_cached(const std::filesystem::path& dir, const std
   std::size_t pos = sizeof kMagic;
   Databases dbs;
   if (!get_blob(data, pos, dbs.words, why) || !get_blob(data, pos, dbs.deferred, why) ||
-      !get_blob(data, pos, dbs.text, why))
+      !get_blob(data, pos, dbs.text, why) || !get_blob(data, pos, dbs.text_rare, why))
     return std::nullopt;
   if (pos != data.size()) {
     why = "trailing bytes";
@@ -119,6 +119,7 @@ std::string store_cached(const std::filesystem::path& dir, const std::string& ke
   put_blob(data, dbs.words.get(), why);
   put_blob(data, dbs.deferred.get(), why);
   put_blob(data, dbs.text.get(), why);
+  put_blob(data, dbs.text_rare.get(), why);
   if (!why.empty()) return why;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

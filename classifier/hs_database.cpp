@@ -49,6 +49,35 @@ bool compile_literals(const PatternTable& patterns, const RuleSource& source, st
   return true;
 }
 
+// The regexes with RegexPattern::rare == rare, in prefilter mode; ids are regex indexes.
+bool compile_regexes(const PatternTable& patterns, const RuleSource& source, bool rare, DatabasePtr& out,
+                     std::vector<Diagnostic>& errors) {
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags, ids;
+  for (std::size_t i = 0; i < patterns.regexes.size(); ++i) {
+    if (patterns.regexes[i].rare != rare) continue;
+    exprs.push_back(patterns.regexes[i].regex.c_str());
+    flags.push_back(kRegexFlags);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  if (exprs.empty()) return true;
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK,
+                       nullptr, &db, &err) != HS_SUCCESS) {
+    if (err->expression >= 0) {
+      const auto& p = patterns.regexes[ids[static_cast<std::size_t>(err->expression)]];
+      errors.push_back(describe(source, p.role, p.owner, p.regex, err->message));
+    } else {
+      errors.push_back({"", 0, "", std::string("compiling the regexes: ") + err->message});
+    }
+    hs_free_compile_error(err);
+    return false;
+  }
+  out.reset(db);
+  return true;
+}
+
 }  // namespace
 
 std::vector<Diagnostic> check_regexes(PatternTable& patterns, const RuleSource& source) {
@@ -89,28 +118,9 @@ Result<Databases> compile_databases(const PatternTable& patterns, const RuleSour
                         static_cast<std::uint32_t>(patterns.groups.size()), dbs.deferred, errors))
     return Error(std::move(errors));
 
-  if (!patterns.regexes.empty()) {
-    std::vector<const char*> exprs;
-    std::vector<unsigned> flags(patterns.regexes.size(), kRegexFlags), ids;
-    for (std::size_t i = 0; i < patterns.regexes.size(); ++i) {
-      exprs.push_back(patterns.regexes[i].regex.c_str());
-      ids.push_back(static_cast<unsigned>(i));
-    }
-    hs_database_t* db = nullptr;
-    hs_compile_error_t* err = nullptr;
-    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK,
-                         nullptr, &db, &err) != HS_SUCCESS) {
-      if (err->expression >= 0) {
-        const auto& p = patterns.regexes[static_cast<std::size_t>(err->expression)];
-        errors.push_back(describe(source, p.role, p.owner, p.regex, err->message));
-      } else {
-        errors.push_back({"", 0, "", std::string("compiling the regexes: ") + err->message});
-      }
-      hs_free_compile_error(err);
-      return Error(std::move(errors));
-    }
-    dbs.text.reset(db);
-  }
+  if (!compile_regexes(patterns, source, false, dbs.text, errors) ||
+      !compile_regexes(patterns, source, true, dbs.text_rare, errors))
+    return Error(std::move(errors));
   return dbs;
 }
 

@@ -29,6 +29,7 @@ struct Databases {
   // prefiltering turns wide bounded repeats (".{0,40}") into cheap automata, and start-of-match
   // tracking, which cost 10x the scan time of some rules, is not needed.
   DatabasePtr text;
+  DatabasePtr text_rare;  // the regexes marked rare, same mode: only for texts with a rare byte
 };
 
 // Compiles both databases (block mode). Blocking and CPU-heavy: never call on an I/O thread.

@@ -54,6 +54,7 @@ struct RegexPattern {
   // Set when the regex is only alternatives of fixed strings without letters (`\?`, `🍆|💦`): the
   // scanner finds their matches with a plain search instead of RE2, with RE2's leftmost-first result.
   std::vector<std::string> fixed;
+  bool rare = false;  // every match holds a rare byte (rare_bytes.hpp): scanned only where there is one
 };
 
 // The alternatives of a regex made only of fixed strings without ASCII letters (case folding cannot

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "classifier/db_cache.hpp"
+#include "classifier/rare_bytes.hpp"
 #include "classifier/rule_file.hpp"
 
 namespace moderatord::classifier {
@@ -24,6 +25,7 @@ Result<RuleSetPtr> RuleSet::build(RuleSource&& source, const RuleSetOptions& opt
     rs->patterns_ = std::move(*patterns);
   }
   if (auto errors = check_regexes(rs->patterns_, rs->source_); !errors.empty()) return Error(std::move(errors));
+  mark_rare_regexes(rs->patterns_);
   // The cache is keyed by content; a source built in memory has no hash and is never cached.
   const bool cacheable = options.cache_dir && !rs->source_.content_hash.empty();
   std::string key, why;

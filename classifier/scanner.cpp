@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+
+#include "classifier/rare_bytes.hpp"
 
 namespace moderatord::classifier {
 namespace {
@@ -43,7 +46,7 @@ Scanner::Scanner() {
 void Scanner::prepare(const RuleSet& rules) {
   if (prepared_for_ == &rules) return;
   const Databases& dbs = rules.databases();
-  for (const hs_database_t* db : {dbs.words.get(), dbs.deferred.get(), dbs.text.get()}) {
+  for (const hs_database_t* db : {dbs.words.get(), dbs.deferred.get(), dbs.text.get(), dbs.text_rare.get()}) {
     if (db == nullptr) continue;
     hs_scratch_t* raw = scratch_.release();
     if (hs_alloc_scratch(db, &raw) != HS_SUCCESS) {
@@ -84,9 +87,15 @@ void Scanner::scan(const RuleSet& rules, const NormalisedText& text, Verdict& ou
         scan_failed(err);
     }
   }
-  if (dbs.text && !text.text().empty()) {
-    const auto t = text.text();
+  const auto t = text.text();
+  if (dbs.text && !t.empty()) {
     if (auto err = hs_scan(dbs.text.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch_.get(),
+                           on_text_match, &text_hits_);
+        err != HS_SUCCESS)
+      scan_failed(err);
+  }
+  if (dbs.text_rare && has_rare_byte(t)) {
+    if (auto err = hs_scan(dbs.text_rare.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch_.get(),
                            on_text_match, &text_hits_);
         err != HS_SUCCESS)
       scan_failed(err);
@@ -116,9 +125,13 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
     const std::size_t start = h.to - g.literal.size();
     for (const std::uint32_t e : g.entries) {
       const WordPattern& p = pt.words[e];
-      bool ok = true;
-      for (std::size_t i = 0; i < p.literal.size() && ok; ++i)
-        ok = p.literal[i] == '*' || runs_match(runs[start + i], p.runs[i]);
+      // Run lengths equal byte for byte (the usual case) need no per-byte reading of runs_match.
+      bool ok = std::memcmp(runs.data() + start, p.runs.data(), p.runs.size()) == 0;
+      if (!ok) {
+        ok = true;
+        for (std::size_t i = 0; i < p.literal.size() && ok; ++i)
+          ok = p.literal[i] == '*' || runs_match(runs[start + i], p.runs[i]);
+      }
       if (!ok) continue;
       switch (p.role) {
         case Role::allow: allow_spans_.push_back(text.word_span(start + p.lead, h.to - p.trail)); break;

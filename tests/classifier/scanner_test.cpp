@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "classifier/rare_bytes.hpp"
 #include "classifier/rule_file.hpp"
 
 namespace moderatord::classifier {
@@ -172,6 +173,36 @@ TEST(FixedRegexes, FindWhatRe2Finds) {
   for (const auto& m : v.matches) found.push_back(text.substr(m.span.begin, m.span.end - m.span.begin));
   // RE2 reads it the same way: leftmost first, then on after the match ("!!!" holds one "!!").
   EXPECT_EQ(found, (std::vector<std::string>{"?", "?", "?", "!!"}));
+}
+
+TEST(RareRegexes, OnlyWhereEveryMatchNeedsARareByte) {
+  PatternTable t;
+  for (const char* re : {"@[a-z]+", "£\\s?\\d", "[0-9]", "hello", "(?:a|@)b", "\\?", "x.*y", "\xf0\x9f\x96\x95"})
+    t.regexes.push_back({re, 0, Role::rule, nullptr, {}});
+  mark_rare_regexes(t);
+  std::vector<bool> rare;
+  for (const auto& r : t.regexes) rare.push_back(r.rare);
+  EXPECT_EQ(rare, (std::vector<bool>{true, true, true, false, false, false, false, true}));
+  EXPECT_TRUE(has_rare_byte("call 0800"));
+  EXPECT_TRUE(has_rare_byte("caf\xc3\xa9"));
+  EXPECT_FALSE(has_rare_byte("plain words, and punctuation?!"));
+}
+
+TEST(RareRegexes, ScannedOnlyWhereTheTextHasARareByteAndStillFound) {
+  RuleSource src;
+  std::vector<Diagnostic> errors;
+  parse_rule_file("[[rule]]\nid = \"at\"\ncategory = \"abusive\"\nregex = ['@[a-z]+']\n"
+                  "[[rule]]\nid = \"q\"\ncategory = \"rhetorical\"\nregex = ['really\\?']\n",
+                  "r.toml", src, errors);
+  ASSERT_TRUE(errors.empty());
+  auto rs = RuleSet::build(std::move(src));
+  ASSERT_TRUE(rs) << rs.error().to_string();
+  ASSERT_TRUE((*rs)->databases().text_rare);
+  ASSERT_TRUE((*rs)->databases().text);
+  Scanner scanner;
+  const Verdict v = scanner.classify(**rs, "really? @bob");
+  ASSERT_EQ(v.matches.size(), 2u);
+  EXPECT_TRUE(scanner.classify(**rs, "really?").matches.size() == 1);
 }
 
 TEST_F(ScannerTest, EmojiAreWords) { EXPECT_TRUE(fired(classify("here you go \xf0\x9f\x96\x95\xf0\x9f\x8f\xbb"), "t.emoji")); }
