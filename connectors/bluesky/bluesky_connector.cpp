@@ -30,7 +30,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -41,6 +40,7 @@
 #include "connectors/http/https_client.hpp"
 #include "connectors/http/redact.hpp"
 #include "connectors/meta/meta_connector.hpp"
+#include "connectors/settings_reader.hpp"
 
 namespace moderatord::connectors {
 namespace {
@@ -72,13 +72,6 @@ std::string iso_now() {
   return buf;
 }
 
-std::optional<std::int64_t> to_int(const std::string& s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 struct Settings {
   bluesky::Account account;
   std::string identifier;
@@ -95,54 +88,35 @@ struct Settings {
 };
 
 Result<Settings> read_settings(const ConnectorConfig& config) {
-  const std::string who = "account " + config.id + ": ";
+  const SettingsReader r(config);
+  const std::string& who = r.who();
   Settings s;
   s.account.account = config.id;
   s.http.name = config.id;
-  auto number = [&](const std::string& k, const std::string& v, std::int64_t lo, std::int64_t hi,
-                    std::int64_t& out) -> std::optional<Error> {
-    auto n = to_int(v);
-    if (!n || *n < lo || *n > hi)
-      return Error(who + k + " must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    out = *n;
-    return std::nullopt;
-  };
   for (const auto& [k, v] : config.settings) {
     std::optional<Error> bad;
     std::int64_t n = 0;
     if (k == "app_password_file" || k == "app_password_credential") continue;  // read below
     if (k == "identifier") s.identifier = v;
     else if (k == "service") {
-      s.service = v;
-      while (!s.service.empty() && s.service.back() == '/') s.service.pop_back();
-      if (!http::parse_https_url(s.service)) bad = Error(who + "service must be an https:// URL (the account's PDS)");
-    } else if (k == "ca_file") {
-      std::filesystem::path p = v;
-      if (p.is_relative()) p = config.config_dir / p;
-      std::error_code ec;
-      if (!std::filesystem::is_regular_file(p, ec)) bad = Error(who + "ca_file " + p.string() + " is not a readable file");
-      s.http.ca_file = p;
+      if (r.https_url(k, v, s.service)) bad = Error(who + "service must be an https:// URL (the account's PDS)");
     } else if (k == "poll_interval") {
-      if (!(bad = number(k, v, 0, 86'400, n))) s.poll_interval = std::chrono::seconds(n);
+      bad = r.duration(k, v, 0, 86'400, s.poll_interval);
     } else if (k == "lookback") {
-      if (!(bad = number(k, v, 60, 30 * 86'400, n))) s.lookback = std::chrono::seconds(n);
+      bad = r.duration(k, v, 60, 30 * 86'400, s.lookback);
     } else if (k == "max_pages") {
-      if (!(bad = number(k, v, 1, 1000, n))) s.max_pages = static_cast<int>(n);
+      if (!(bad = r.whole_number(k, v, 1, 1000, n))) s.max_pages = static_cast<int>(n);
     } else if (k == "report_service") {
       if (v.rfind("did:", 0) != 0 || v.find('#') == std::string::npos)
         bad = Error(who + "report_service must be a service DID with its fragment, e.g. \"" +
                     std::string(kBlueskyModeration) + "\"");
       s.report_service = v;
     } else if (k == "max_hidden_replies") {
-      if (!(bad = number(k, v, 1, kLexiconMaxHidden, n))) s.max_hidden = static_cast<std::size_t>(n);
+      if (!(bad = r.whole_number(k, v, 1, kLexiconMaxHidden, n))) s.max_hidden = static_cast<std::size_t>(n);
     } else if (k == "session_file") {
       s.session_file = v;
-    } else if (k == "requests_per_hour") {
-      if (!(bad = number(k, v, 0, 1'000'000, n))) s.http.requests_per_hour = static_cast<int>(n);
-    } else if (k == "timeout_ms") {
-      if (!(bad = number(k, v, 100, 600'000, n))) s.http.io_timeout = s.http.connect_timeout = std::chrono::milliseconds(n);
-    } else {
-      bad = Error(who + "unknown bluesky setting '" + k + "'");
+    } else if (!r.http_option(k, v, s.http, bad)) {
+      bad = r.unknown("bluesky", k);
     }
     if (bad) return *bad;
   }

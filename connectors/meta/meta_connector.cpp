@@ -7,9 +7,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cctype>
-#include <charconv>
 
 #include "connectors/http/redact.hpp"
+#include "connectors/settings_reader.hpp"
 
 namespace moderatord::connectors::meta {
 
@@ -24,13 +24,6 @@ constexpr std::chrono::milliseconds kTokenRetry = 15min;
 
 std::int64_t now_unix() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::optional<std::int64_t> to_int(const std::string& s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 // Graph ids are digits and '_'; letters and '-' are let through for other id schemes, but nothing
@@ -78,22 +71,16 @@ std::string token_fingerprint(std::string_view token) {
 
 Result<MetaSettings> read_meta_settings(const ConnectorConfig& config, MetaPlatform platform) {
   const bool fb = platform == MetaPlatform::facebook;
-  const std::string who = "account " + config.id + ": ";
+  const SettingsReader r(config);
+  const std::string& who = r.who();
   MetaSettings s;
   s.owner.account = config.id;
   s.owner.platform = platform;
   s.http.name = config.id;
   std::string login = "instagram";
-  auto seconds = [&](const std::string& k, const std::string& v, std::chrono::seconds& out, std::int64_t lo,
-                     std::int64_t hi) -> std::optional<Error> {
-    auto n = to_int(v);
-    if (!n || *n < lo || *n > hi)
-      return Error(who + k + " must be a whole number of seconds in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    out = std::chrono::seconds(*n);
-    return std::nullopt;
-  };
   for (const auto& [k, v] : config.settings) {
     std::optional<Error> bad;
+    std::int64_t n = 0;
     if (k == "app_secret_file" || k == "app_secret_credential" || k == "access_token_file" ||
         k == "access_token_credential" || k == "verify_token_file" || k == "verify_token_credential" ||
         k == "verify_token")
@@ -105,41 +92,19 @@ Result<MetaSettings> read_meta_settings(const ConnectorConfig& config, MetaPlatf
       if (v != "instagram" && v != "facebook") bad = Error(who + "login must be \"instagram\" or \"facebook\"");
       login = v;
     } else if (fb && k == "poll_messages") {
-      if (v != "true" && v != "false") bad = Error(who + "poll_messages must be true or false");
-      s.poll_messages = v == "true";
+      bad = r.boolean(k, v, s.poll_messages);
     } else if (k == "api_base") {
-      s.api_base = v;
-      while (!s.api_base.empty() && s.api_base.back() == '/') s.api_base.pop_back();
-      if (!http::parse_https_url(s.api_base)) bad = Error(who + "api_base must be an https:// URL");
-    } else if (k == "ca_file") {
-      std::filesystem::path p = v;
-      if (p.is_relative()) p = config.config_dir / p;
-      std::error_code ec;
-      if (!std::filesystem::is_regular_file(p, ec)) bad = Error(who + "ca_file " + p.string() + " is not a readable file");
-      s.http.ca_file = p;
+      bad = r.https_url(k, v, s.api_base);
     } else if (k == "poll_interval") {
-      bad = seconds(k, v, s.poll_interval, 0, 86'400);
-      if (!bad && s.poll_interval.count() > 0 && s.poll_interval.count() < 1)
-        bad = Error(who + "poll_interval must be 0 (off) or at least 1 second");
+      bad = r.duration(k, v, 0, 86'400, s.poll_interval);  // 0: off
     } else if (k == "lookback") {
-      bad = seconds(k, v, s.lookback, 60, 30 * 86'400);
+      bad = r.duration(k, v, 60, 30 * 86'400, s.lookback);
     } else if (k == "allow_delete") {
-      if (v != "true" && v != "false") bad = Error(who + "allow_delete must be true or false");
-      s.allow_delete = v == "true";
-    } else if (k == "requests_per_hour") {
-      auto n = to_int(v);
-      if (!n || *n < 0 || *n > 1'000'000) bad = Error(who + "requests_per_hour must be a whole number >= 0 (0: no budget)");
-      else s.http.requests_per_hour = static_cast<int>(*n);
+      bad = r.boolean(k, v, s.allow_delete);
     } else if (k == "max_pages") {
-      auto n = to_int(v);
-      if (!n || *n < 1 || *n > 1000) bad = Error(who + "max_pages must be in [1, 1000]");
-      else s.max_pages = static_cast<int>(*n);
-    } else if (k == "timeout_ms") {
-      auto n = to_int(v);
-      if (!n || *n < 100 || *n > 600'000) bad = Error(who + "timeout_ms must be in [100, 600000]");
-      else s.http.io_timeout = s.http.connect_timeout = std::chrono::milliseconds(*n);
-    } else {
-      bad = Error(who + "unknown " + std::string(platform_name(platform)) + " setting '" + k + "'");
+      if (!(bad = r.whole_number(k, v, 1, 1000, n))) s.max_pages = static_cast<int>(n);
+    } else if (!r.http_option(k, v, s.http, bad)) {
+      bad = r.unknown(platform_name(platform), k);
     }
     if (bad) return *bad;
   }

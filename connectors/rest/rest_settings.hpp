@@ -7,6 +7,7 @@
 
 #include "connectors/connector.hpp"
 #include "connectors/http/https_client.hpp"
+#include "connectors/settings_reader.hpp"
 
 namespace moderatord::connectors::rest {
 
@@ -25,7 +26,6 @@ struct RestSettings {
 bool read_rest_setting(const ConnectorConfig& config, const std::string& key, const std::string& value,
                        RestSettings& s, std::optional<Error>& bad);
 
-// Whole numbers only ("12", not "12s" or "1e3").
-std::optional<std::int64_t> to_int(const std::string& s);
+using connectors::to_int;  // whole numbers only, see settings_reader.hpp
 
 }  // namespace moderatord::connectors::rest

@@ -26,12 +26,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <map>
 
 #include "connectors/http/https_client.hpp"
 #include "connectors/http/redact.hpp"
 #include "connectors/meta/meta_connector.hpp"
+#include "connectors/settings_reader.hpp"
 #include "connectors/youtube/quota_ledger.hpp"
 #include "connectors/youtube/youtube_json.hpp"
 
@@ -55,13 +55,6 @@ constexpr std::chrono::milliseconds kRateLimitWait = 60s;
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::optional<std::int64_t> to_int(const std::string& s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 // Channel and comment ids: letters, digits, '_', '-' and (replies) '.'; nothing that could change
@@ -90,56 +83,29 @@ struct Settings {
 };
 
 Result<Settings> read_settings(const ConnectorConfig& config) {
-  const std::string who = "account " + config.id + ": ";
+  const SettingsReader r(config);
+  const std::string& who = r.who();
   Settings s;
   s.channel.account = config.id;
   s.http.name = config.id;
-  auto number = [&](const std::string& k, const std::string& v, std::int64_t lo, std::int64_t hi,
-                    std::int64_t& out) -> std::optional<Error> {
-    auto n = to_int(v);
-    if (!n || *n < lo || *n > hi)
-      return Error(who + k + " must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    out = *n;
-    return std::nullopt;
-  };
   for (const auto& [k, v] : config.settings) {
     std::optional<Error> bad;
     std::int64_t n = 0;
     if (k == "access_token_file" || k == "access_token_credential" || k == "api_key_file" || k == "api_key_credential")
       continue;  // read below
     if (k == "channel_id") s.channel.id = v;
-    else if (k == "api_base") {
-      s.api_base = v;
-      while (!s.api_base.empty() && s.api_base.back() == '/') s.api_base.pop_back();
-      if (!http::parse_https_url(s.api_base)) bad = Error(who + "api_base must be an https:// URL");
-    } else if (k == "ca_file") {
-      std::filesystem::path p = v;
-      if (p.is_relative()) p = config.config_dir / p;
-      std::error_code ec;
-      if (!std::filesystem::is_regular_file(p, ec)) bad = Error(who + "ca_file " + p.string() + " is not a readable file");
-      s.http.ca_file = p;
-    } else if (k == "poll_interval") {
-      if (!(bad = number(k, v, 0, 86'400, n))) s.poll_interval = std::chrono::seconds(n);
-    } else if (k == "lookback") {
-      if (!(bad = number(k, v, 60, 30 * 86'400, n))) s.lookback = std::chrono::seconds(n);
-    } else if (k == "max_pages") {
-      if (!(bad = number(k, v, 1, 1000, n))) s.max_pages = static_cast<int>(n);
-    } else if (k == "allow_reject") {
-      if (v != "true" && v != "false") bad = Error(who + "allow_reject must be true or false");
-      s.allow_reject = v == "true";
-    } else if (k == "quota_per_day") {
-      if (!(bad = number(k, v, 1, 100'000'000, n))) s.quota_per_day = static_cast<int>(n);
+    else if (k == "api_base") bad = r.https_url(k, v, s.api_base);
+    else if (k == "poll_interval") bad = r.duration(k, v, 0, 86'400, s.poll_interval);
+    else if (k == "lookback") bad = r.duration(k, v, 60, 30 * 86'400, s.lookback);
+    else if (k == "max_pages") {
+      if (!(bad = r.whole_number(k, v, 1, 1000, n))) s.max_pages = static_cast<int>(n);
+    } else if (k == "allow_reject") bad = r.boolean(k, v, s.allow_reject);
+    else if (k == "quota_per_day") {
+      if (!(bad = r.whole_number(k, v, 1, 100'000'000, n))) s.quota_per_day = static_cast<int>(n);
     } else if (k == "quota_reserve") {
-      if (!(bad = number(k, v, 0, 100'000'000, n))) s.quota_reserve = static_cast<int>(n);
-    } else if (k == "batch_window_ms") {
-      if (!(bad = number(k, v, 0, 5'000, n))) s.batch_window = std::chrono::milliseconds(n);
-    } else if (k == "requests_per_hour") {
-      if (!(bad = number(k, v, 0, 1'000'000, n))) s.http.requests_per_hour = static_cast<int>(n);
-    } else if (k == "timeout_ms") {
-      if (!(bad = number(k, v, 100, 600'000, n))) s.http.io_timeout = s.http.connect_timeout = std::chrono::milliseconds(n);
-    } else {
-      bad = Error(who + "unknown youtube setting '" + k + "'");
-    }
+      if (!(bad = r.whole_number(k, v, 0, 100'000'000, n))) s.quota_reserve = static_cast<int>(n);
+    } else if (k == "batch_window_ms") bad = r.duration(k, v, 0, 5'000, s.batch_window);
+    else if (!r.http_option(k, v, s.http, bad)) bad = r.unknown("youtube", k);
     if (bad) return *bad;
   }
   if (!valid_id(s.channel.id)) return Error(who + "channel_id is required (the channel's id, e.g. \"UCa-vrCLQHviTOVnEKDOdetQ\")");
