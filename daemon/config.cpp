@@ -1,6 +1,7 @@
 #include "daemon/config.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -320,11 +321,13 @@ Result<Config> load_config(const std::filesystem::path& file,
           }
           continue;
         }
+        // Integers as written: a double's stream format would turn 1000000 into "1e+06".
         if (auto s = v.value<std::string>()) a.settings[key] = *s;
+        else if (auto whole = v.as_integer()) a.settings[key] = std::to_string(whole->get());
         else if (auto n = v.value<double>()) {
-          std::ostringstream num;
-          num << *n;
-          a.settings[key] = num.str();
+          char buf[32];
+          auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *n);
+          a.settings[key] = std::string(buf, ec == std::errc() ? end : buf);
         } else if (auto b = v.value<bool>()) a.settings[key] = *b ? "true" : "false";
         else r.error(&v, prefix + key, "must be a string, number or boolean");
       }

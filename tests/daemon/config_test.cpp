@@ -81,6 +81,17 @@ TEST_F(ConfigTest, AccountThresholdOverrides) {
   EXPECT_EQ(row[static_cast<std::size_t>(classifier::Action::escalate)], classifier::Thresholds::kNever);
 }
 
+// Account settings reach the connectors as strings: a number must read as it was written (a large
+// integer once came out as "1e+06", which no connector accepts).
+TEST_F(ConfigTest, AccountSettingNumbersKeepTheirDigits) {
+  auto c = load_config(write(std::string(kMinimal) + "requests_per_hour = 1000000\nratio = 0.25\nbig = 123456789012\n"));
+  ASSERT_TRUE(c) << c.error().to_string();
+  const auto& settings = c->accounts[0].settings;
+  EXPECT_EQ(settings.at("requests_per_hour"), "1000000");
+  EXPECT_EQ(settings.at("ratio"), "0.25");
+  EXPECT_EQ(settings.at("big"), "123456789012");
+}
+
 TEST_F(ConfigTest, RestartOnlyChangesAreListed) {
   auto a = load_config(write(kMinimal));
   auto b = load_config(write(std::string("[http]\nlisten = [\"127.0.0.1:9090\"]\n[outbox]\nmax_attempts = 3\n") + kMinimal));

@@ -36,6 +36,10 @@ CHANNEL = "UCcouncil0000000000000001"
 TOKEN = "ya29.test-youtube-token-" + os.urandom(6).hex()
 OBSCENE = "what the fuck is this roundabout"
 POLL = 2
+# A quota far above what the test spends, so the daemon polls every POLL seconds: with YouTube's
+# default 10,000 units it spreads them over the day (polls 30-60 s apart), which the unit tests of
+# youtube::poll_delay cover; here it would only make every wait longer.
+QUOTA = 1_000_000
 ACCOUNT = "council-yt"
 HOUR_AGO = time.time() - 3600
 
@@ -62,7 +66,7 @@ class YouTubeE2E(PlatformE2E):
         f.add_thread("Ugx_old4", "vid00000003", "Great work on the flower beds", created=HOUR_AGO + 70)
         account = {"id": ACCOUNT, "platform": "youtube", "mode": "enforce", "channel_id": CHANNEL,
                    "access_token_file": cls.token_file, "api_base": f.base_url, "ca_file": f.ca_file,
-                   "poll_interval": POLL, "batch_window_ms": 1500}
+                   "poll_interval": POLL, "batch_window_ms": 1500, "quota_per_day": QUOTA}
         cls.start_daemon(BIN, SRC, CACHE, [account], outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
 
     @classmethod
@@ -155,7 +159,7 @@ class YouTubeE2E(PlatformE2E):
     def test_5_quota_exceeded_waits_for_the_reset(self):
         self.fake.fail_next("/commentThreads", 403, body=QUOTA_EXCEEDED)
         self.d.wait_log(r"daily quota is used up", timeout=30)
-        wait_for(lambda: (self.quota_row() or "").endswith(" 10000"), 30, "the exhausted ledger saved")
+        wait_for(lambda: (self.quota_row() or "").endswith(f" {QUOTA}"), 30, "the exhausted ledger saved")
         refused = time.time()
         time.sleep(POLL * 3)
         self.assertEqual([r for r in self.fake.requests_to("GET", "/youtube/v3/") if r["time"] > refused + 0.5], [],
@@ -174,7 +178,7 @@ class YouTubeE2E(PlatformE2E):
         yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.mktime((y, m, dd, 12, 0, 0, 0, 0, -1)) - 86400))
         import sqlite3
         conn = sqlite3.connect(os.path.join(self.state, "moderatord.db"))
-        conn.execute("UPDATE cursors SET value = ? WHERE account = ?", (yesterday + " 10000", ACCOUNT + "#quota"))
+        conn.execute("UPDATE cursors SET value = ? WHERE account = ?", (f"{yesterday} {QUOTA}", ACCOUNT + "#quota"))
         conn.commit()
         conn.close()
         resumed = time.time()
