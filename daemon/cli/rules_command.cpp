@@ -22,11 +22,19 @@ int rules_check_command(const RulesOptions& options, std::FILE* out, std::FILE* 
   auto loaded = load(options, err);
   if (!loaded) return 1;
   const RuleSet& rs = **loaded;
+  const PatternTable& pt = rs.patterns();
+  std::size_t rare = 0;
+  for (const auto& r : pt.regexes) rare += r.rare ? 1 : 0;
   std::fprintf(out,
                "moderatord: rules in %s are valid: %zu rules, %zu word patterns, %zu regexes, %zu allowlist "
                "entries; version %.12s; %s in %.3f s\n",
-               options.rules_dir.c_str(), rs.rules().size(), rs.patterns().words.size(), rs.patterns().regexes.size(),
-               rs.allowlist_size(), rs.version().c_str(), rs.cache_status().c_str(), rs.build_seconds());
+               options.rules_dir.c_str(), rs.rules().size(), pt.words.size(), pt.regexes.size(), rs.allowlist_size(),
+               rs.version().c_str(), rs.cache_status().c_str(), rs.build_seconds());
+  // What each comment costs: the literals always scanned, and the regexes most comments skip.
+  std::fprintf(out,
+               "moderatord: %zu distinct literals (%zu of them common words scanned only beside the other word "
+               "of their `near` pair); %zu of %zu regexes scanned only on text with a digit, @, $ or non-ASCII\n",
+               pt.groups.size(), pt.groups.size() - pt.first_deferred_group, rare, pt.regexes.size());
   return 0;
 }
 
