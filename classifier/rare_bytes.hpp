@@ -3,6 +3,7 @@
 // phone numbers, postcodes, emails, mentions, prices, emoji) go into a database of their own, which
 // the scanner runs only on comments that hold such a byte. Plain-word comments, the most common kind,
 // skip the costliest regexes (the address and @mention ones) without any change in what matches.
+#include <string>
 #include <string_view>
 
 #include "classifier/pattern.hpp"
@@ -20,5 +21,10 @@ bool has_rare_byte(std::string_view text) noexcept;
 // cannot prefilter stays common (scanned on every comment): the analysis may miss a rare regex,
 // never mark a common one rare. Needs the regexes' RE2 compiled (check_regexes) first.
 void mark_rare_regexes(PatternTable& patterns);
+
+// The regex with every \d written as 0, for that analysis. Sound: a match without digits never
+// went through a \d, so it is also a match of the rewritten regex; if that one needs a rare byte,
+// so does the original.
+std::string digits_as_zero(std::string_view regex);
 
 }  // namespace moderatord::classifier

@@ -183,6 +183,15 @@ TEST(RareRegexes, OnlyWhereEveryMatchNeedsARareByte) {
   std::vector<bool> rare;
   for (const auto& r : t.regexes) rare.push_back(r.rare);
   EXPECT_EQ(rare, (std::vector<bool>{true, true, true, false, false, false, false, true}));
+  EXPECT_EQ(digits_as_zero("\\d{1,4}[\\d,.]\\\\d\\D"), "0{1,4}[0,.]\\\\d\\D");  // \\\\d: a backslash, then d
+  PatternTable d;  // RE2 gives up on the digit strings of \d{3,4}; the rewrite lets it see them
+  for (const char* re : {",\\s?\\d{1,4}[a-z]?,?\\s[a-z]+\\s(?:road|street)", "\\b0(?:9\\d\\d|87\\d)\\s?\\d{3}\\s?\\d{3,4}\\b",
+                         "[^\\d]x"})
+    d.regexes.push_back({re, 0, Role::rule, nullptr, {}});
+  mark_rare_regexes(d);
+  EXPECT_TRUE(d.regexes[0].rare);
+  EXPECT_TRUE(d.regexes[1].rare);
+  EXPECT_FALSE(d.regexes[2].rare);
   EXPECT_TRUE(has_rare_byte("call 0800"));
   EXPECT_TRUE(has_rare_byte("caf\xc3\xa9"));
   EXPECT_FALSE(has_rare_byte("plain words, and punctuation?!"));
