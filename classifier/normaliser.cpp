@@ -390,20 +390,32 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
     }
     if (last == k && tokens_[k].classes == kLetter) {
       // A plain word of ASCII letters (most words): lower-case it and squeeze runs, nothing else.
+      // Local pointers: a char store may alias anything, so through out.words_ the compiler would
+      // reload all four arrays' addresses after every byte.
+      char* const w = out.words_.data();
+      std::uint32_t* const wb = out.word_begin_.data();
+      std::uint32_t* const we = out.word_end_.data();
+      std::uint8_t* const wr = out.runs_.data();
+      std::size_t n = out.words_len_;
       const Span first_span = map(tokens_[k].begin);
-      out.put(' ', first_span.begin, first_span.begin);
-      const std::size_t word_start = out.words_len_;
+      w[n] = ' ';
+      wb[n] = we[n] = first_span.begin;
+      wr[n++] = 1;
+      const std::size_t word_start = n;
       for (std::uint32_t i = tokens_[k].begin; i < tokens_[k].end; ++i) {
         const char c = static_cast<char>(s[i] | 0x20);
         const Span src = map(i);
-        const std::size_t prev = out.words_len_ - 1;
-        if (out.words_len_ > word_start && out.words_[prev] == c) {
-          if (out.runs_[prev] < 255) ++out.runs_[prev];
-          out.word_end_[prev] = src.end;
+        if (n > word_start && w[n - 1] == c) {
+          if (wr[n - 1] < 255) ++wr[n - 1];
+          we[n - 1] = src.end;
         } else {
-          out.put(c, src.begin, src.end);
+          w[n] = c;
+          wb[n] = src.begin;
+          we[n] = src.end;
+          wr[n++] = 1;
         }
       }
+      out.words_len_ = n;
       k = last + 1;
       continue;
     }
@@ -458,9 +470,21 @@ void Normaliser::emit_word(std::string_view view, const Map& map, std::size_t n,
   // disguise, "1984" and "5" are numbers and must stay numbers.
   const bool rewrite = (seen & (kLetter | kHigh)) && (seen & (kDigit | kLeet));
 
+  // Local pointers, as in build_word_view's plain-word loop.
+  char* const w = out.words_.data();
+  std::uint32_t* const wb = out.word_begin_.data();
+  std::uint32_t* const we = out.word_end_.data();
+  std::uint8_t* const wr = out.runs_.data();
+  std::size_t len = out.words_len_;
+  auto put = [&](char c, std::uint32_t begin, std::uint32_t end) {
+    w[len] = c;
+    wb[len] = begin;
+    we[len] = end;
+    wr[len++] = 1;
+  };
   const Span first_span = map(at(lo));
-  out.put(' ', first_span.begin, first_span.begin);
-  const std::size_t word_start = out.words_len_;
+  put(' ', first_span.begin, first_span.begin);
+  const std::size_t word_start = len;
   for (std::size_t j = lo; j < hi; ++j) {
     const std::uint32_t pos = at(j);
     unsigned char c = s[pos];
@@ -468,7 +492,7 @@ void Normaliser::emit_word(std::string_view view, const Map& map, std::size_t n,
     if (cls & kApostrophe) continue;
     const Span src = map(pos);
     if (cls & kHigh) {  // bytes of a letter of another script: copied, never squeezed
-      out.put(static_cast<char>(c), src.begin, src.end);
+      put(static_cast<char>(c), src.begin, src.end);
       continue;
     }
     if (rewrite && !(cls & kLetter)) {
@@ -476,14 +500,14 @@ void Normaliser::emit_word(std::string_view view, const Map& map, std::size_t n,
     }
     c = static_cast<unsigned char>(c | ((c >= 'A' && c <= 'Z') ? 0x20 : 0));
     const bool squeezable = (kClass[c] & kLetter) || c == '*';
-    const std::size_t prev = out.words_len_ - 1;
-    if (squeezable && out.words_len_ > word_start && static_cast<unsigned char>(out.words_[prev]) == c) {
-      if (out.runs_[prev] < 255) ++out.runs_[prev];
-      out.word_end_[prev] = src.end;
+    if (squeezable && len > word_start && static_cast<unsigned char>(w[len - 1]) == c) {
+      if (wr[len - 1] < 255) ++wr[len - 1];
+      we[len - 1] = src.end;
       continue;
     }
-    out.put(static_cast<char>(c), src.begin, src.end);
+    put(static_cast<char>(c), src.begin, src.end);
   }
+  out.words_len_ = len;
 }
 
 }  // namespace moderatord::classifier
