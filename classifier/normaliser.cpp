@@ -33,7 +33,8 @@ constexpr bool is_apostrophe(unsigned char c) { return c == '\''; }
 constexpr bool is_edge_trimmed(unsigned char c) { return c == '!' || c == '*' || c == '@' || c == '\''; }
 
 // Byte classes for the word view's inner loops: one table lookup instead of a chain of compares.
-enum : std::uint8_t { kLetter = 1, kDigit = 2, kLeet = 4, kApostrophe = 8, kEdge = 16, kHigh = 32 };
+// kRare: the ASCII bytes of rare_bytes.hpp (digits, '@', '$'), all of them token bytes.
+enum : std::uint8_t { kLetter = 1, kDigit = 2, kLeet = 4, kApostrophe = 8, kEdge = 16, kHigh = 32, kRare = 64 };
 constexpr std::array<std::uint8_t, 256> make_classes() {
   std::array<std::uint8_t, 256> t{};
   for (int c = 0; c < 256; ++c) {
@@ -44,6 +45,7 @@ constexpr std::array<std::uint8_t, 256> make_classes() {
     if (is_apostrophe(static_cast<unsigned char>(c))) v |= kApostrophe;
     if (is_edge_trimmed(static_cast<unsigned char>(c))) v |= kEdge;
     if (c >= 0x80) v |= kHigh;
+    if (is_digit(static_cast<unsigned char>(c)) || c == '@' || c == '$') v |= kRare;
     t[static_cast<std::size_t>(c)] = v;
   }
   return t;
@@ -138,6 +140,7 @@ NormalisedText& NormalisedText::operator=(NormalisedText&& o) noexcept {
   runs_ = std::move(o.runs_);
   words_len_ = o.words_len_;
   repaired_ = o.repaired_;
+  rare_bytes_ = o.rare_bytes_;
   return *this;
 }
 
@@ -275,7 +278,12 @@ void Normaliser::normalise(std::string_view in, NormalisedText& out) {
     build_word_view(in, [](std::size_t i) { return Span{static_cast<std::uint32_t>(i),
                                                         static_cast<std::uint32_t>(i + 1)}; },
                     out);
+    // Every digit, '@' and '$' is inside a token, so the tokens' classes say whether there is one.
+    std::uint8_t seen = 0;
+    for (const RawToken& t : tokens_) seen = static_cast<std::uint8_t>(seen | t.classes);
+    out.rare_bytes_ = (seen & kRare) != 0;
   } else {
+    out.rare_bytes_ = true;  // non-ASCII input: rare whatever the view kept
     build_text_view(in, out);
     build_word_view(out.text_, [&out](std::size_t i) { return Span{out.text_begin_[i], out.text_end_[i]}; },
                     out);

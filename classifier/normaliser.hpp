@@ -49,6 +49,9 @@ class NormalisedText {
   Span word_span(std::size_t from, std::size_t to) const noexcept;
   // True when invalid UTF-8 was found; such bytes were read as separators, never as letters.
   bool utf8_repaired() const noexcept { return repaired_; }
+  // False only when the text view surely holds no digit, '@', '$' or non-ASCII byte: the scanner
+  // then skips the regexes that need one (rare_bytes.hpp).
+  bool rare_bytes() const noexcept { return rare_bytes_; }
 
  private:
   friend class Normaliser;
@@ -70,6 +73,7 @@ class NormalisedText {
   std::vector<std::uint8_t> runs_;
   std::size_t words_len_ = 0;
   bool repaired_ = false;
+  bool rare_bytes_ = true;
 };
 
 // Not thread-safe: one per thread (the Scanner owns one). Reuses its buffers, so after warm-up a

@@ -9,10 +9,6 @@
 
 namespace moderatord::classifier {
 
-bool has_rare_byte(std::string_view text) noexcept {
-  return std::any_of(text.begin(), text.end(), [](char c) { return is_rare_byte(static_cast<unsigned char>(c)); });
-}
-
 std::string digits_as_zero(std::string_view regex) {
   std::string out;
   out.reserve(regex.size());

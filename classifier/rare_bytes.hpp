@@ -1,7 +1,7 @@
 #pragma once
 // Regexes that can only match text holding a "rare" byte (a digit, '@', '$' or any non-ASCII byte:
 // phone numbers, postcodes, emails, mentions, prices, emoji) go into a database of their own, which
-// the scanner runs only on comments that hold such a byte. Plain-word comments, the most common kind,
+// the scanner runs only on comments that hold such a byte (NormalisedText::rare_bytes()). Plain-word comments, the most common kind,
 // skip the costliest regexes (the address and @mention ones) without any change in what matches.
 #include <string>
 #include <string_view>
@@ -13,8 +13,6 @@ namespace moderatord::classifier {
 constexpr bool is_rare_byte(unsigned char c) noexcept {
   return c >= 0x80 || (c >= '0' && c <= '9') || c == '@' || c == '$';
 }
-
-bool has_rare_byte(std::string_view text) noexcept;
 
 // Sets RegexPattern::rare where RE2's prefilter proves that every match holds a rare byte: its
 // required substrings (FilteredRE2 atoms) cannot be satisfied by atoms without one. A regex RE2

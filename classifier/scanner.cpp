@@ -7,8 +7,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "classifier/rare_bytes.hpp"
-
 namespace moderatord::classifier {
 namespace {
 
@@ -94,7 +92,7 @@ void Scanner::scan(const RuleSet& rules, const NormalisedText& text, Verdict& ou
         err != HS_SUCCESS)
       scan_failed(err);
   }
-  if (dbs.text_rare && has_rare_byte(t)) {
+  if (dbs.text_rare && text.rare_bytes()) {
     if (auto err = hs_scan(dbs.text_rare.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch_.get(),
                            on_text_match, &text_hits_);
         err != HS_SUCCESS)

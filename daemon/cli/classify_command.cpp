@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <string>
+#include <vector>
 
 #include "classifier/rule_set.hpp"
 #include "classifier/scanner.hpp"
@@ -19,7 +20,9 @@ void append_number(std::string& out, double v) {
   out.append(buf, ec == std::errc() ? end : buf);
 }
 
-void append_verdict(std::string& out, std::string_view id_json, const RuleSet& rules, const Verdict& v) {
+// `rule_ids`: each rule's id already as a JSON string (escaped once, not once per match).
+void append_verdict(std::string& out, std::string_view id_json, const std::vector<std::string>& rule_ids,
+                    const Verdict& v) {
   out += "{\"id\":";
   out += id_json;
   out += ",\"labels\":[";
@@ -55,7 +58,7 @@ void append_verdict(std::string& out, std::string_view id_json, const RuleSet& r
     if (!first) out += ',';
     first = false;
     out += "{\"rule\":";
-    append_json_string(out, rules.rules()[m.rule].id);
+    out += rule_ids[m.rule];
     out += ",\"category\":\"";
     out += to_string(m.category);
     out += "\",\"start\":";
@@ -108,6 +111,8 @@ int classify_command(const RulesOptions& options, std::FILE* in, std::FILE* out,
     return 1;
   }
   const RuleSet& rules = **loaded;
+  std::vector<std::string> rule_ids;
+  for (const auto& r : rules.rules()) append_json_string(rule_ids.emplace_back(), r.id);
   Scanner scanner;
   Verdict verdict;
   simdjson::dom::parser parser;
@@ -151,7 +156,7 @@ int classify_command(const RulesOptions& options, std::FILE* in, std::FILE* out,
     } else {
       if (id_json.empty()) id_json = std::to_string(line_no);
       scanner.classify(rules, text, verdict);
-      append_verdict(buffer, id_json, rules, verdict);
+      append_verdict(buffer, id_json, rule_ids, verdict);
     }
     if (buffer.size() > (1 << 16)) {
       std::fwrite(buffer.data(), 1, buffer.size(), out);

@@ -192,9 +192,19 @@ TEST(RareRegexes, OnlyWhereEveryMatchNeedsARareByte) {
   EXPECT_TRUE(d.regexes[0].rare);
   EXPECT_TRUE(d.regexes[1].rare);
   EXPECT_FALSE(d.regexes[2].rare);
-  EXPECT_TRUE(has_rare_byte("call 0800"));
-  EXPECT_TRUE(has_rare_byte("caf\xc3\xa9"));
-  EXPECT_FALSE(has_rare_byte("plain words, and punctuation?!"));
+}
+
+TEST(RareRegexes, TheNormaliserSaysWhereTheyCanMatch) {
+  Normaliser n;
+  NormalisedText t;
+  for (const char* text : {"call 0800", "mail a@b", "only $5", "caf\xc3\xa9", "@bob", "x1"}) {
+    n.normalise(text, t);
+    EXPECT_TRUE(t.rare_bytes()) << text;
+  }
+  for (const char* text : {"plain words, and punctuation?!", "f*ck off", "don't", ""}) {
+    n.normalise(text, t);
+    EXPECT_FALSE(t.rare_bytes()) << text;
+  }
 }
 
 TEST(RareRegexes, ScannedOnlyWhereTheTextHasARareByteAndStillFound) {
