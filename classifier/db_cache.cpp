@@ -9,11 +9,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "classifier/word_index.hpp"
+
 namespace moderatord::classifier {
 namespace {
 
 // Bump when the pattern expansion or compile flags change meaning, so old caches are not reused.
-constexpr const char* kEngineFormat = "moderatord-hsdb-7";
+constexpr const char* kEngineFormat = "moderatord-hsdb-8";
 constexpr char kMagic[8] = {'M', 'O', 'D', 'H', 'S', 'D', 'B', '1'};
 
 std::string hex_sha256(const std::string& data) {
@@ -81,9 +83,10 @@ std::string cache_key(const PatternTable& patterns) {
   k << kEngineFormat << '|' << hs_version() << '|' << plat.tune << '|' << plat.cpu_features << '|'
     << kRegexFlags << '\n';
   // Ids are positions, so order matters and is part of what is hashed.
+  // Whole-word groups are not in the databases, but their ids are positions all the same.
   for (std::size_t g = 0; g < patterns.groups.size(); ++g)
-    k << (g < patterns.first_deferred_group ? 'w' : 'd') << patterns.groups[g].literal.size() << ':'
-      << patterns.groups[g].literal << '\n';
+    k << (g < patterns.first_deferred_group ? 'w' : 'd') << (WordIndex::indexable(patterns.groups[g].literal) ? 'i' : 'h')
+      << patterns.groups[g].literal.size() << ':' << patterns.groups[g].literal << '\n';
   for (const auto& r : patterns.regexes) k << (r.rare ? 'R' : 'r') << r.regex.size() << ':' << r.regex << '\n';
   return hex_sha256(k.str());
 }

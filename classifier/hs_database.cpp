@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "classifier/hs_database.hpp"
+#include "classifier/word_index.hpp"
 
 #include <re2/re2.h>
 
@@ -19,24 +20,27 @@ Diagnostic describe(const RuleSource& source, Role role, std::uint32_t owner, co
   return {r.file, r.line, r.id, "pattern '" + pattern + "': " + message};
 }
 
-// One literal database over groups [from, to); ids are group indexes. Nothing to compile: null.
+// One literal database over the groups in [from, to) that the WordIndex does not hold (those with a
+// wildcard); ids are group indexes. Nothing to compile: null.
 bool compile_literals(const PatternTable& patterns, const RuleSource& source, std::uint32_t from, std::uint32_t to,
                       DatabasePtr& out, std::vector<Diagnostic>& errors) {
-  if (from >= to) return true;
   std::vector<const char*> lits;
   std::vector<std::size_t> lens;
-  std::vector<unsigned> flags(to - from, 0), ids;
+  std::vector<unsigned> ids;
   for (std::uint32_t g = from; g < to; ++g) {
+    if (WordIndex::indexable(patterns.groups[g].literal)) continue;
     lits.push_back(patterns.groups[g].literal.data());
     lens.push_back(patterns.groups[g].literal.size());
     ids.push_back(g);
   }
+  if (lits.empty()) return true;
+  std::vector<unsigned> flags(lits.size(), 0);
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
   if (hs_compile_lit_multi(lits.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(lits.size()),
                            HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
     if (err->expression >= 0) {
-      const auto& group = patterns.groups[from + static_cast<std::uint32_t>(err->expression)];
+      const auto& group = patterns.groups[ids[static_cast<std::size_t>(err->expression)]];
       const auto& p = patterns.words[group.entries.front()];
       errors.push_back(describe(source, p.role, p.owner, p.literal, err->message));
     } else {

@@ -22,8 +22,11 @@ using ScratchPtr = std::unique_ptr<hs_scratch_t, ScratchDeleter>;
 
 // The compiled databases of a rule set; any may be null when it has no patterns.
 struct Databases {
-  DatabasePtr words;     // literal set on the word view: PatternTable::groups before first_deferred_group
-  DatabasePtr deferred;  // the deferred groups (common sides of anchored `near` pairs), same view
+  // Literal sets on the word view, for the groups with a '*' wildcard (whole-word groups are in the
+  // RuleSet's WordIndex): `words` those before PatternTable::first_deferred_group, `deferred` the
+  // deferred ones (common sides of anchored `near` pairs).
+  DatabasePtr words;
+  DatabasePtr deferred;
   // Every regex in prefilter mode on the text view: a hit means "may match", confirmed (with exact
   // offsets) by the pattern's RE2 in the scanner. Rspamd and Suricata use Hyperscan this way:
   // prefiltering turns wide bounded repeats (".{0,40}") into cheap automata, and start-of-match

@@ -444,6 +444,8 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
   const Span end_span = view.empty() ? Span{} : map(view.size() - 1);
   out.put(' ', end_span.end, end_span.end);
   if (out.words_len_ == 1) out.put(' ', end_span.end, end_span.end);  // no words: still "  "
+  if (out.words_.size() < out.words_len_ + NormalisedText::kWordsSlack)
+    out.words_.resize(out.words_len_ + NormalisedText::kWordsSlack);
 }
 
 template <class Map>

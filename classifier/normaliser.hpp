@@ -33,6 +33,9 @@ class NormalisedText {
  public:
   std::string_view text() const noexcept { return text_; }
   std::string_view words() const noexcept { return {words_.data(), words_len_}; }
+  // words() is followed by at least this many readable bytes (of no meaning), so that a scan may
+  // read it eight bytes at a time (word_index.hpp).
+  static constexpr std::size_t kWordsSlack = 8;
   // Run length of each byte of words() (1 for most; 3 for the squeezed "uuu" of "fuuuck").
   std::span<const std::uint8_t> runs() const noexcept { return {runs_.data(), words_len_}; }
 

@@ -11,14 +11,22 @@ namespace moderatord::classifier {
 namespace {
 
 int on_word_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
-  static_cast<std::vector<Scanner::Hit>*>(ctx)->push_back({id, 0, static_cast<std::uint32_t>(to)});
+  static_cast<std::vector<LiteralHit>*>(ctx)->push_back({id, static_cast<std::uint32_t>(to)});
   return 0;
 }
 
 int on_text_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
   // Prefilter mode with SINGLEMATCH: at most one "may match" per pattern; RE2 confirms it.
-  static_cast<std::vector<Scanner::Hit>*>(ctx)->push_back({id, 0, static_cast<std::uint32_t>(to)});
+  static_cast<std::vector<Scanner::Hit>*>(ctx)->push_back({id, static_cast<std::uint32_t>(to)});
   return 0;
+}
+
+// hits[from, mid) and hits[mid, end), each in order of end, into one run in order of end (the first
+// before the second where both end together), as one scan would have reported them.
+void merge_by_end(std::vector<LiteralHit>& hits, std::size_t from, std::size_t mid) {
+  if (from == mid || mid == hits.size()) return;
+  std::inplace_merge(hits.begin() + static_cast<std::ptrdiff_t>(from), hits.begin() + static_cast<std::ptrdiff_t>(mid),
+                     hits.end(), [](const LiteralHit& a, const LiteralHit& b) { return a.to < b.to; });
 }
 
 // Matches of one regex a comment may hold that we record (the rule counts once anyway).
@@ -66,23 +74,34 @@ void Scanner::classify(const RuleSet& rules, std::string_view text, Verdict& out
 void Scanner::scan(const RuleSet& rules, const NormalisedText& text, Verdict& out) {
   prepare(rules);
   word_hits_.clear();
+  deferred_hits_.clear();
   text_hits_.clear();
   const Databases& dbs = rules.databases();
+  const auto w = text.words();
+  // Whole-word literals by token lookup; the few with a wildcard by Hyperscan.
+  rules.word_index().find(w, word_hits_, deferred_hits_);
   if (dbs.words) {
-    const auto w = text.words();
+    const std::size_t indexed = word_hits_.size();
     if (auto err = hs_scan(dbs.words.get(), w.data(), static_cast<unsigned>(w.size()), 0, scratch_.get(),
                            on_word_match, &word_hits_);
         err != HS_SUCCESS)
       scan_failed(err);
-    // The common side of an anchored `near` pair is looked for only where its anchor matched.
-    const auto& groups = rules.patterns().groups;
-    bool wake = false;
-    for (const Hit& h : word_hits_) wake = wake || groups[h.id].wakes_deferred;
-    if (wake && dbs.deferred) {
+    merge_by_end(word_hits_, 0, indexed);
+  }
+  // The common side of an anchored `near` pair counts only where its anchor matched.
+  const auto& groups = rules.patterns().groups;
+  bool wake = false;
+  for (const LiteralHit& h : word_hits_) wake = wake || groups[h.group].wakes_deferred;
+  if (wake) {
+    const std::size_t before = word_hits_.size();
+    word_hits_.insert(word_hits_.end(), deferred_hits_.begin(), deferred_hits_.end());
+    if (dbs.deferred) {
+      const std::size_t indexed = word_hits_.size();
       if (auto err = hs_scan(dbs.deferred.get(), w.data(), static_cast<unsigned>(w.size()), 0, scratch_.get(),
                              on_word_match, &word_hits_);
           err != HS_SUCCESS)
         scan_failed(err);
+      merge_by_end(word_hits_, before, indexed);
     }
   }
   const auto t = text.text();
@@ -118,8 +137,8 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
   auto& candidates = candidates_;
   candidates.clear();
   near_hits_.clear();
-  for (const Hit& h : word_hits_) {
-    const LiteralGroup& g = pt.groups[h.id];
+  for (const LiteralHit& h : word_hits_) {
+    const LiteralGroup& g = pt.groups[h.group];
     const std::size_t start = h.to - g.literal.size();
     for (const std::uint32_t e : g.entries) {
       const WordPattern& p = pt.words[e];

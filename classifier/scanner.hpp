@@ -34,9 +34,8 @@ class Scanner {
   }
   void scan(const RuleSet& rules, const NormalisedText& text, Verdict& out);
 
-  struct Hit {
+  struct Hit {  // a regex's "may match" from Hyperscan's prefilter
     std::uint32_t id;
-    std::uint32_t from;  // regex hits only (word hits know their length)
     std::uint32_t to;
   };
 
@@ -48,7 +47,8 @@ class Scanner {
   NormalisedText normalised_;
   ScratchPtr scratch_;
   const RuleSet* prepared_for_ = nullptr;
-  std::vector<Hit> word_hits_, text_hits_;
+  std::vector<LiteralHit> word_hits_, deferred_hits_;
+  std::vector<Hit> text_hits_;
   struct Candidate {
     std::uint32_t rule;
     Span span;

@@ -25,6 +25,7 @@ int rules_check_command(const RulesOptions& options, std::FILE* out, std::FILE* 
   const PatternTable& pt = rs.patterns();
   std::size_t rare = 0;
   for (const auto& r : pt.regexes) rare += r.rare ? 1 : 0;
+  const std::size_t indexed = rs.word_index().literal_count();
   std::fprintf(out,
                "moderatord: rules in %s are valid: %zu rules, %zu word patterns, %zu regexes, %zu allowlist "
                "entries; version %.12s; %s in %.3f s\n",
@@ -32,9 +33,11 @@ int rules_check_command(const RulesOptions& options, std::FILE* out, std::FILE* 
                rs.version().c_str(), rs.cache_status().c_str(), rs.build_seconds());
   // What each comment costs: the literals always scanned, and the regexes most comments skip.
   std::fprintf(out,
-               "moderatord: %zu distinct literals (%zu of them common words scanned only beside the other word "
-               "of their `near` pair); %zu of %zu regexes scanned only on text with a digit, @, $ or non-ASCII\n",
-               pt.groups.size(), pt.groups.size() - pt.first_deferred_group, rare, pt.regexes.size());
+               "moderatord: %zu distinct literals: %zu whole-word ones in the word index, %zu with a wildcard in "
+               "Hyperscan (%zu of them common words counted only beside the other word of their `near` pair); "
+               "%zu of %zu regexes scanned only on text with a digit, @, $ or non-ASCII\n",
+               pt.groups.size(), indexed, pt.groups.size() - indexed, pt.groups.size() - pt.first_deferred_group,
+               rare, pt.regexes.size());
   return 0;
 }
 
