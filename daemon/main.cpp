@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
       "classify",
       "classify JSON lines {\"id\",\"text\"} from stdin; one JSON verdict line per input on stdout");
   add_rules_options(classify);
+  unsigned classify_jobs = 0;
+  classify->add_option("--jobs,-j", classify_jobs, "threads that classify (default: one per CPU core); output order is kept")
+      ->check(CLI::Range(0U, 256U));
 
   auto* rules = app.add_subcommand("rules", "check or test a rules directory before a reload");
   rules->require_subcommand(1);
@@ -132,7 +135,7 @@ int main(int argc, char** argv) {
   if (!no_cache) opts.cache_dir = cache_dir.empty() ? default_cache_dir() : std::filesystem::path(cache_dir);
 
   try {
-    if (*classify) return classify_command(opts, stdin, stdout, stderr);
+    if (*classify) return classify_command(opts, classify_jobs, stdin, stdout, stderr);
     if (*check) return rules_check_command(opts, stdout, stderr);
     if (*test) return rules_test_command(opts, stdout, stderr);
     if (*run) return run_daemon(run_opts);

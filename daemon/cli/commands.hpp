@@ -13,7 +13,8 @@ struct RulesOptions {
 
 // JSON lines in ({"id","text"}), one JSON line out per input line, in order. A bad line gives an
 // error line ({"id" or "line", "error"}) and processing goes on. Exit 0 unless the rules fail to load.
-int classify_command(const RulesOptions& options, std::FILE* in, std::FILE* out, std::FILE* err);
+// `jobs` threads classify (0: one per CPU core); the output is the same for any number.
+int classify_command(const RulesOptions& options, unsigned jobs, std::FILE* in, std::FILE* out, std::FILE* err);
 
 // Validates and compiles the rules (like `nginx -t`): exit 0, or 1 with every error on `err`.
 int rules_check_command(const RulesOptions& options, std::FILE* out, std::FILE* err);

@@ -69,6 +69,31 @@ class Classify(unittest.TestCase):
         self.assertEqual(out[0]["id"], "ü-1")
         self.assertEqual(out[0]["labels"], ["obscene"])
 
+    def test_any_number_of_jobs_gives_the_same_output_in_order(self):
+        # Several batches (512 lines each) of comments, blank lines and bad lines, so that workers
+        # finish out of order and the writer must restore it.
+        lines = []
+        for i in range(3000):
+            if i % 97 == 0:
+                lines.append(b"\n")
+            elif i % 89 == 0:
+                lines.append(b"{broken\n")
+            else:
+                text = ["what the f*ck", "lovely park", "When will the potholes be fixed?"][i % 3] + " " * (i % 7)
+                lines.append(json.dumps({"id": i, "text": text}).encode() + b"\n")
+        data = b"".join(lines)
+        outputs = {}
+        for jobs in ("1", "3", "8"):
+            p = run(["classify", "--rules", RULES, "--no-cache", "--jobs", jobs], data)
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+            outputs[jobs] = p.stdout
+        self.assertEqual(outputs["1"], outputs["3"])
+        self.assertEqual(outputs["1"], outputs["8"])
+        out = [json.loads(l) for l in outputs["1"].splitlines()]
+        self.assertEqual(len(out), 3000 - len(range(0, 3000, 97)))
+        self.assertEqual(out[-1]["id"], 2999)
+        self.assertEqual([o["line"] for o in out if "error" in o][:2], [90, 179])
+
     def test_missing_rules_directory_fails_clearly(self):
         p = run(["classify", "--rules", "/nonexistent/rules"])
         self.assertNotEqual(p.returncode, 0)
