@@ -123,11 +123,6 @@ std::string to_ascii_if_ascii(const icu::UnicodeString& s) {
 
 }  // namespace
 
-Span NormalisedText::text_span(std::size_t from, std::size_t to) const noexcept {
-  if (text_identity_) return {static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to)};
-  return {text_begin_[from], text_end_[to - 1]};
-}
-
 NormalisedText& NormalisedText::operator=(NormalisedText&& o) noexcept {
   text_identity_ = o.text_identity_;
   text_buf_ = std::move(o.text_buf_);
@@ -142,10 +137,6 @@ NormalisedText& NormalisedText::operator=(NormalisedText&& o) noexcept {
   repaired_ = o.repaired_;
   rare_bytes_ = o.rare_bytes_;
   return *this;
-}
-
-Span NormalisedText::word_span(std::size_t from, std::size_t to) const noexcept {
-  return {word_begin_[from], word_end_[to - 1]};
 }
 
 Normaliser::Normaliser() : icu_(std::make_unique<Icu>()) {

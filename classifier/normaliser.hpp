@@ -48,8 +48,11 @@ class NormalisedText {
   NormalisedText(NormalisedText&& o) noexcept { *this = std::move(o); }
   NormalisedText& operator=(NormalisedText&& o) noexcept;
   // Original byte range of view bytes [from, to); requires from < to <= view size.
-  Span text_span(std::size_t from, std::size_t to) const noexcept;
-  Span word_span(std::size_t from, std::size_t to) const noexcept;
+  Span text_span(std::size_t from, std::size_t to) const noexcept {
+    if (text_identity_) return {static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to)};
+    return {text_begin_[from], text_end_[to - 1]};
+  }
+  Span word_span(std::size_t from, std::size_t to) const noexcept { return {word_begin_[from], word_end_[to - 1]}; }
   // True when invalid UTF-8 was found; such bytes were read as separators, never as letters.
   bool utf8_repaired() const noexcept { return repaired_; }
   // False only when the text view surely holds no digit, '@', '$' or non-ASCII byte: the scanner

@@ -143,7 +143,10 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
     for (const std::uint32_t e : g.entries) {
       const WordPattern& p = pt.words[e];
       // Run lengths equal byte for byte (the usual case) need no per-byte reading of runs_match.
-      bool ok = std::memcmp(runs.data() + start, p.runs.data(), p.runs.size()) == 0;
+      // A plain loop: literals are short, and memcmp is a call through the PLT.
+      const std::uint8_t* const have = runs.data() + start;
+      bool ok = true;
+      for (std::size_t i = 0; i < p.runs.size() && ok; ++i) ok = have[i] == p.runs[i];
       if (!ok) {
         ok = true;
         for (std::size_t i = 0; i < p.literal.size() && ok; ++i)

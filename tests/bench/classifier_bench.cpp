@@ -2,7 +2,8 @@
 //
 //   BM_NormaliseAndScan  Scanner::classify(): what the daemon does per comment
 //   BM_NormaliseOnly     Scanner::normalise(): the two views, no Hyperscan
-//   BM_ScanOnly          Scanner::scan() on texts normalised beforehand: Hyperscan plus scoring
+//   BM_ScanOnly          Scanner::scan() on texts normalised just before (untimed; see timed_pass):
+//                        word index, Hyperscan, RE2 confirmation and scoring
 //   BM_WordIndex         the whole-word literals alone, by token lookup (where BM_ScanOnly's time goes)
 //   BM_HyperscanDatabase/N  one of its four Hyperscan databases alone (likewise)
 //   BM_Re2SetBaseline    the same patterns in one RE2::Set on the raw text: the obvious alternative
