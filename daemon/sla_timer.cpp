@@ -24,7 +24,7 @@ struct SweepResult {
 };
 
 store::Result<SweepResult> sweep_store(store::Store& s, const Runtime& rt, std::int64_t now) {
-  auto open = s.open_sla_items();
+  auto open = s.sla_items_to_sweep();
   if (!open) return open.error();
   std::vector<policy::OpenItem> items;
   items.reserve(open->size());

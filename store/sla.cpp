@@ -151,6 +151,15 @@ Result<std::vector<SlaItemRow>> Store::open_sla_items() {
   return read_items(q);
 }
 
+Result<std::vector<SlaItemRow>> Store::sla_items_to_sweep() {
+  auto st = impl_->statement(
+      item_select("WHERE state = 'open' AND (reminded_at IS NULL OR breached_at IS NULL) ORDER BY due_at, id"),
+      "reading the SLA items to sweep");
+  if (!st) return st.error();
+  sqlite::Query q(**st);
+  return read_items(q);
+}
+
 Result<void> Store::extend_sla_item(std::int64_t id, std::int64_t due_at, std::int64_t platform_due_at,
                                     std::int64_t remind_at) {
   auto st = impl_->statement(

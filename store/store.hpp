@@ -210,8 +210,12 @@ class Store {
   Result<std::vector<SlaItemRow>> answered_sla_items(std::string_view account, std::int64_t since_ms);
   // Open items in a thread (a post or a conversation), oldest first.
   Result<std::vector<SlaItemRow>> open_sla_items_in_thread(std::string_view account, std::string_view thread_id);
-  // Every open item, for the reminder and breach timer.
+  // Every open item.
   Result<std::vector<SlaItemRow>> open_sla_items();
+  // The open items the reminder and breach timer still has work for: not yet reminded or not yet
+  // breached. An item that is both stays open until answered, but a sweep would do nothing with it,
+  // and unanswered items pile up over months of running.
+  Result<std::vector<SlaItemRow>> sla_items_to_sweep();
   Result<void> extend_sla_item(std::int64_t id, std::int64_t due_at, std::int64_t platform_due_at, std::int64_t remind_at);
   // Closes an open item; false when it was not open. Audited with `actor`.
   Result<bool> close_sla_item(std::int64_t id, std::int64_t closed_at, std::string_view closed_by,

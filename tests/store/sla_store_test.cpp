@@ -100,6 +100,24 @@ TEST_F(SlaStoreTest, ABreachIsRecordedOnceWithAPolicyEvent) {
   EXPECT_NE((*open)[0].reminded_at, 0);
 }
 
+TEST_F(SlaStoreTest, TheSweepReadsOnlyItemsItStillHasWorkFor) {
+  auto fresh = store_->insert_sla_item(item(comment("c1")), kNow);
+  auto reminded = store_->insert_sla_item(item(comment("c2")), kNow);
+  auto breached = store_->insert_sla_item(item(comment("c3")), kNow);
+  ASSERT_TRUE(fresh && reminded && breached);
+  ASSERT_TRUE(store_->mark_sla_reminded(*reminded, kNow + 72'000'000));
+  ASSERT_TRUE(store_->mark_sla_reminded(*breached, kNow + 72'000'000));
+  ASSERT_TRUE(store_->mark_sla_breached(*breached, kNow + 86'400'001));
+  auto to_sweep = store_->sla_items_to_sweep();
+  ASSERT_TRUE(to_sweep);
+  ASSERT_EQ(to_sweep->size(), 2U);
+  EXPECT_EQ((*to_sweep)[0].id, *fresh);
+  EXPECT_EQ((*to_sweep)[1].id, *reminded);
+  auto open = store_->open_sla_items();  // the breached one is still open, waiting for its reply
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->size(), 3U);
+}
+
 TEST_F(SlaStoreTest, ExemptItemsAreNeitherOpenNorDue) {
   SlaItemRow r = item(comment("c1"), "exempt");
   r.exemption = "repeat";
