@@ -213,9 +213,10 @@ inline std::uint32_t WordIndex::child(std::uint32_t node, std::uint32_t token) c
 }
 
 void WordIndex::find(std::string_view words, std::vector<LiteralHit>& main, std::vector<LiteralHit>& deferred) const {
-  if (vocab_.empty()) return;
   const char* const p = words.data();
   const std::size_t size = words.size();
+  // A word view ends with a space; without one, token hashing would read past the slack.
+  if (vocab_.empty() || size < 2 || p[size - 1] != ' ') return;
   const std::size_t vocab_mask = vocab_.size() - 1;
   // The trie nodes reached by the sequences that end at the current token and may go on, with their
   // child filters; at most one per start among the last kMaxTokens - 1 tokens.

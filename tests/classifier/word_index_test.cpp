@@ -156,6 +156,7 @@ TEST(WordIndex, NeedsWholeTokens) {
   EXPECT_TRUE(index_hits(index, " skill killer kil kil you kil yo ").main.empty());
   EXPECT_TRUE(index_hits(index, "  ").main.empty());  // the view of a comment without words
   EXPECT_TRUE(index_hits(index, "").main.empty());
+  EXPECT_TRUE(index_hits(index, " kill").main.empty());  // not a word view (no closing space): nothing read
 }
 
 TEST(WordIndex, LongTokensAndOtherBytes) {
