@@ -36,6 +36,7 @@
 #include "classifier/scanner.hpp"
 #include "classifier/verdict.hpp"
 #include "corpus.hpp"
+#include "tests/classifier/indexed_literals.hpp"
 
 namespace moderatord::bench {
 namespace {
@@ -265,26 +266,12 @@ void BM_WordIndex(benchmark::State& state) {
 void BM_WordIndexAsHyperscan(benchmark::State& state) {
   const cls::RuleSet* rules = rules_or_skip(state);
   if (rules == nullptr) return;
-  const auto& groups = rules->patterns().groups;
-  std::vector<const char*> lits;
-  std::vector<std::size_t> lens;
-  std::vector<unsigned> ids, flags;
-  for (unsigned g = 0; g < groups.size(); ++g) {
-    if (!cls::WordIndex::indexable(groups[g].literal)) continue;
-    lits.push_back(groups[g].literal.data());
-    lens.push_back(groups[g].literal.size());
-    ids.push_back(g);
-    flags.push_back(0);
-  }
-  hs_database_t* db_raw = nullptr;
-  hs_compile_error_t* err = nullptr;
-  if (hs_compile_lit_multi(lits.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(lits.size()),
-                           HS_MODE_BLOCK, nullptr, &db_raw, &err) != HS_SUCCESS) {
-    state.SkipWithError(err->message);
-    hs_free_compile_error(err);
+  std::string error;
+  const cls::DatabasePtr db = cls::indexed_literals_in_hyperscan(rules->patterns(), error);
+  if (!db) {
+    state.SkipWithError(error.c_str());
     return;
   }
-  const cls::DatabasePtr db(db_raw);
   hs_scratch_t* raw = nullptr;
   if (hs_alloc_scratch(db.get(), &raw) != HS_SUCCESS) {
     state.SkipWithError("hs_alloc_scratch failed");

@@ -16,6 +16,7 @@
 #include "classifier/pattern.hpp"
 #include "classifier/rule_set.hpp"
 #include "classifier/scanner.hpp"
+#include "tests/classifier/indexed_literals.hpp"
 
 namespace moderatord::classifier {
 namespace {
@@ -55,27 +56,14 @@ Found index_hits(const WordIndex& index, const std::string& words) {
 class HyperscanReference {
  public:
   explicit HyperscanReference(const PatternTable& t) : first_deferred_(t.first_deferred_group) {
-    std::vector<const char*> lits;
-    std::vector<std::size_t> lens;
-    std::vector<unsigned> ids, flags;
-    for (unsigned g = 0; g < t.groups.size(); ++g) {
-      if (!WordIndex::indexable(t.groups[g].literal)) continue;
-      lits.push_back(t.groups[g].literal.data());
-      lens.push_back(t.groups[g].literal.size());
-      ids.push_back(g);
-      flags.push_back(0);
-    }
-    hs_compile_error_t* err = nullptr;
-    hs_database_t* db = nullptr;
-    if (hs_compile_lit_multi(lits.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(lits.size()),
-                             HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
-      ADD_FAILURE() << err->message;
-      hs_free_compile_error(err);
+    std::string error;
+    db_ = indexed_literals_in_hyperscan(t, error);
+    if (!db_) {
+      ADD_FAILURE() << error;
       return;
     }
-    db_.reset(db);
     hs_scratch_t* scratch = nullptr;
-    EXPECT_EQ(hs_alloc_scratch(db, &scratch), HS_SUCCESS);
+    EXPECT_EQ(hs_alloc_scratch(db_.get(), &scratch), HS_SUCCESS);
     scratch_.reset(scratch);
   }
 
@@ -162,19 +150,19 @@ TEST(WordIndex, NeedsWholeTokens) {
 TEST(WordIndex, LongTokensAndOtherBytes) {
   // Tokens of 7, 8, 9, 16 and 17 bytes cross the 8-byte steps of the hash; UTF-8 and '*' are bytes
   // like any other.
-  const std::vector<std::string> words = {"sevenxx", "eightxxx", "ninexxxxx", "sixteenxxxxxxxxx", "seventeenxxxxxxxx",
+  const std::vector<std::string> words = {"sevenqq", "eightqqq", "nineqqqqq", "sixteenqqqqqqqqq", "seventeenqqqqqqqq",
                                           "f*ck", "\xd0\xb6\xd0\xb6", "\xf0\x9f\x96\x95"};
   std::vector<std::string> literals;
   for (const auto& w : words) literals.push_back(" " + w + " ");
-  literals.push_back(" eightxxx ninexxxxx ");
+  literals.push_back(" eightqqq nineqqqqq ");
   const auto t = table_of(literals);
   const WordIndex index(t);
   const HyperscanReference ref(t);
   std::string view = " ";
   for (const auto& w : words) view += w + " ";
-  view += "eightxxx ninexxxxx eightxxxx sevenxxx ";
+  view += "eightqqq nineqqqqq eightqqqq sevenqqq ";
   expect_same(index, ref, view);
-  // Each word once, then "eightxxx" and "ninexxxxx" again, and their phrase twice.
+  // Each word once, then "eightqqq" and "nineqqqqq" again, and their phrase twice.
   EXPECT_EQ(index_hits(index, view).main.size(), words.size() + 4);
 }
 

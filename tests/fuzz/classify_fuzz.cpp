@@ -13,6 +13,7 @@
 #include "classifier/rule_set.hpp"
 #include "classifier/scanner.hpp"
 #include "classifier/word_index.hpp"
+#include "tests/classifier/indexed_literals.hpp"
 
 using namespace moderatord::classifier;
 
@@ -35,24 +36,11 @@ const Reference& reference() {
     auto loaded = RuleSet::load(MODERATORD_SOURCE_DIR "/config/rules");
     CHECK(loaded);
     r.rules = *loaded;
-    const auto& groups = r.rules->patterns().groups;
-    std::vector<const char*> lits;
-    std::vector<std::size_t> lens;
-    std::vector<unsigned> ids, flags;
-    for (unsigned g = 0; g < groups.size(); ++g) {
-      if (!WordIndex::indexable(groups[g].literal)) continue;
-      lits.push_back(groups[g].literal.data());
-      lens.push_back(groups[g].literal.size());
-      ids.push_back(g);
-      flags.push_back(0);
-    }
-    hs_database_t* db = nullptr;
-    hs_compile_error_t* err = nullptr;
-    CHECK(hs_compile_lit_multi(lits.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(lits.size()),
-                               HS_MODE_BLOCK, nullptr, &db, &err) == HS_SUCCESS);
-    r.db.reset(db);
+    std::string error;
+    r.db = indexed_literals_in_hyperscan(r.rules->patterns(), error);
+    CHECK(r.db);
     hs_scratch_t* scratch = nullptr;
-    CHECK(hs_alloc_scratch(db, &scratch) == HS_SUCCESS);
+    CHECK(hs_alloc_scratch(r.db.get(), &scratch) == HS_SUCCESS);
     r.scratch.reset(scratch);
     return r;
   }();
