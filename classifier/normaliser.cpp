@@ -269,10 +269,8 @@ void Normaliser::normalise(std::string_view in, NormalisedText& out) {
     build_word_view(in, [](std::size_t i) { return Span{static_cast<std::uint32_t>(i),
                                                         static_cast<std::uint32_t>(i + 1)}; },
                     out);
-    // Every digit, '@' and '$' is inside a token, so the tokens' classes say whether there is one.
-    std::uint8_t seen = 0;
-    for (const RawToken& t : tokens_) seen = static_cast<std::uint8_t>(seen | t.classes);
-    out.rare_bytes_ = (seen & kRare) != 0;
+    // Every digit, '@' and '$' is a token byte: the tokenizer's masks say whether there is one.
+    out.rare_bytes_ = masks_.any_rare();
   } else {
     out.rare_bytes_ = true;  // non-ASCII input: rare whatever the view kept
     build_text_view(in, out);
@@ -281,22 +279,21 @@ void Normaliser::normalise(std::string_view in, NormalisedText& out) {
   }
 }
 
-// Pass 1 for plain ASCII text (most comments): a tight loop per token, and the byte classes of each
-// token kept so that pass 2 can copy plain words without the general per-byte logic.
+// Pass 1 for plain ASCII text (most comments): token edges and each token's make-up read from
+// bitmasks of the byte classes (ascii_masks.hpp), so that pass 2 can copy plain words without the
+// general per-byte logic.
 void Normaliser::tokenize_ascii(std::string_view view) {
   tokens_.clear();
-  const auto* s = reinterpret_cast<const uint8_t*>(view.data());
-  const std::uint32_t n = static_cast<std::uint32_t>(view.size());
-  std::uint32_t i = 0;
-  while (i < n) {
-    const std::uint32_t gap_begin = i;
-    bool newline = false;
-    for (; i < n && !(kClass[s[i]] & kTokenByte); ++i) newline |= s[i] == '\n';
-    if (i == n) break;
-    const std::uint32_t begin = i;
-    std::uint8_t classes = 0;
-    while (i < n && (kClass[s[i]] & kTokenByte)) classes = static_cast<std::uint8_t>(classes | kClass[s[i++]]);
-    tokens_.push_back({begin, i, begin - gap_begin, gap_begin, newline, false, classes});
+  masks_.assign(view);
+  const auto& begins = masks_.begins();
+  const auto& ends = masks_.ends();
+  tokens_.resize(begins.size());
+  std::uint32_t gap_begin = 0;
+  for (std::size_t k = 0; k < begins.size(); ++k) {
+    const std::uint32_t begin = begins[k], end = ends[k];
+    tokens_[k] = {begin, end, begin - gap_begin, gap_begin, masks_.any_newline(gap_begin, begin), false,
+                  !masks_.any_non_letter(begin, end)};
+    gap_begin = end;
   }
 }
 
@@ -312,7 +309,7 @@ void Normaliser::tokenize(std::string_view view) {
   auto close_token = [&](int32_t end) {
     if (token_begin >= 0) {
       tokens_.push_back({static_cast<std::uint32_t>(token_begin), static_cast<std::uint32_t>(end), gap,
-                         static_cast<std::uint32_t>(token_begin) - gap, gap_newline, false, 0xFF});
+                         static_cast<std::uint32_t>(token_begin) - gap, gap_newline, false, false});
       gap = 0;
       gap_newline = false;
       token_begin = -1;
@@ -345,7 +342,7 @@ void Normaliser::tokenize(std::string_view view) {
     }
     // An emoji or other symbol: a word of its own, so rules can name it ("🖕").
     tokens_.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(i), gap,
-                       static_cast<std::uint32_t>(begin) - gap, gap_newline, true, 0xFF});
+                       static_cast<std::uint32_t>(begin) - gap, gap_newline, true, false});
     gap = 0;
     gap_newline = false;
   }
@@ -387,7 +384,7 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
       }
       if (last - k + 1 < 3 || !any_letter) last = k;
     }
-    if (last == k && tokens_[k].classes == kLetter) {
+    if (last == k && tokens_[k].letters_only) {
       // A plain word of ASCII letters (most words): lower-case it and squeeze runs, nothing else.
       // Local pointers: a char store may alias anything, so through out.words_ the compiler would
       // reload all four arrays' addresses after every byte.
@@ -401,6 +398,19 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
       wb[n] = we[n] = first_span.begin;
       wr[n++] = 1;
       const std::size_t word_start = n;
+      if (!masks_.any_repeat(tokens_[k].begin, tokens_[k].end - 1)) {
+        // No letter to squeeze (most words): a copy, which the compiler vectorises.
+        const std::uint32_t b = tokens_[k].begin, len = tokens_[k].end - b;
+        for (std::uint32_t j = 0; j < len; ++j) {
+          w[n + j] = static_cast<char>(s[b + j] | 0x20);
+          wb[n + j] = map(b + j).begin;
+          we[n + j] = map(b + j).end;
+          wr[n + j] = 1;
+        }
+        out.words_len_ = n + len;
+        k = last + 1;
+        continue;
+      }
       for (std::uint32_t i = tokens_[k].begin; i < tokens_[k].end; ++i) {
         const char c = static_cast<char>(s[i] | 0x20);
         const Span src = map(i);

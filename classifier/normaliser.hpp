@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "classifier/ascii_masks.hpp"
+
 namespace moderatord::classifier {
 
 // A byte range [begin, end) in the original text.
@@ -101,7 +103,7 @@ class Normaliser {
     std::uint32_t gap_begin;   // where those separator bytes start in the text view
     bool gap_newline;
     bool standalone;           // an emoji or symbol: its own word, never joined
-    std::uint8_t classes;      // byte classes seen in it (ASCII input only; 0xFF when unknown)
+    bool letters_only;         // ASCII letters and nothing else (known for ASCII input only)
   };
   const std::string& map_code_point(std::int32_t cp);
   void build_text_view(std::string_view in, NormalisedText& out);
@@ -123,6 +125,7 @@ class Normaliser {
   std::vector<std::string> bmp_;        // lazily filled cache of map_code_point for U+0000..U+FFFF
   std::vector<bool> bmp_known_;
   std::unordered_map<std::int32_t, std::string> astral_;
+  AsciiMasks masks_;  // the ASCII tokenizer's byte classes
   std::vector<RawToken> tokens_;
   std::vector<std::uint32_t> token_bytes_;  // scratch: positions of one (possibly joined) token
 };
