@@ -87,7 +87,10 @@ std::string cache_key(const PatternTable& patterns) {
   for (std::size_t g = 0; g < patterns.groups.size(); ++g)
     k << (g < patterns.first_deferred_group ? 'w' : 'd') << (WordIndex::indexable(patterns.groups[g].literal) ? 'i' : 'h')
       << patterns.groups[g].literal.size() << ':' << patterns.groups[g].literal << '\n';
-  for (const auto& r : patterns.regexes) k << (r.rare ? 'R' : 'r') << r.regex.size() << ':' << r.regex << '\n';
+  // A regex's prefilter is what its database holds (regex_prefix.hpp).
+  for (const auto& r : patterns.regexes)
+    k << (r.rare ? 'R' : 'r') << r.regex.size() << ':' << r.regex << '|' << r.prefilter.size() << ':' << r.prefilter
+      << '\n';
   return hex_sha256(k.str());
 }
 

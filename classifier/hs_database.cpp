@@ -60,7 +60,8 @@ bool compile_regexes(const PatternTable& patterns, const RuleSource& source, boo
   std::vector<unsigned> flags, ids;
   for (std::size_t i = 0; i < patterns.regexes.size(); ++i) {
     if (patterns.regexes[i].rare != rare) continue;
-    exprs.push_back(patterns.regexes[i].regex.c_str());
+    const RegexPattern& p = patterns.regexes[i];
+    exprs.push_back(p.prefilter.empty() ? p.regex.c_str() : p.prefilter.c_str());
     flags.push_back(kRegexFlags);
     ids.push_back(static_cast<unsigned>(i));
   }
@@ -71,7 +72,7 @@ bool compile_regexes(const PatternTable& patterns, const RuleSource& source, boo
                        nullptr, &db, &err) != HS_SUCCESS) {
     if (err->expression >= 0) {
       const auto& p = patterns.regexes[ids[static_cast<std::size_t>(err->expression)]];
-      errors.push_back(describe(source, p.role, p.owner, p.regex, err->message));
+      errors.push_back(describe(source, p.role, p.owner, p.prefilter.empty() ? p.regex : p.prefilter, err->message));
     } else {
       errors.push_back({"", 0, "", std::string("compiling the regexes: ") + err->message});
     }
@@ -103,11 +104,14 @@ std::vector<Diagnostic> check_regexes(PatternTable& patterns, const RuleSource& 
     }
     hs_expr_info_t* info = nullptr;
     hs_compile_error_t* err = nullptr;
-    if (hs_expression_info(p.regex.c_str(), kRegexFlags, &info, &err) != HS_SUCCESS) {
-      errors.push_back(describe(source, p.role, p.owner, p.regex, err->message));
-      hs_free_compile_error(err);
-    } else {
-      std::free(info);  // allocated by Hyperscan with the default allocator
+    for (const std::string* expr : {&p.regex, &p.prefilter}) {
+      if (expr->empty()) continue;
+      if (hs_expression_info(expr->c_str(), kRegexFlags, &info, &err) != HS_SUCCESS) {
+        errors.push_back(describe(source, p.role, p.owner, *expr, err->message));
+        hs_free_compile_error(err);
+      } else {
+        std::free(info);  // allocated by Hyperscan with the default allocator
+      }
     }
   }
   return errors;

@@ -10,6 +10,7 @@
 #include <unicode/utf8.h>
 
 #include "classifier/common_words.hpp"
+#include "classifier/regex_prefix.hpp"
 
 namespace moderatord::classifier {
 namespace {
@@ -221,9 +222,14 @@ Result<PatternTable> build_patterns(const RuleSource& source, Normaliser& normal
         add_word(table, w, i, Role::near_then, variants, normaliser, errors, r.file, r.near[n].line, r.id, common, idx);
     }
     for (const auto& re : r.regexes) {
+      // The longest prefilter that is the start of this regex (the rule file checked each is one's).
+      std::string prefilter;
+      for (const auto& p : r.prefilters)
+        if (p.size() > prefilter.size() && is_concatenation_prefix(re, p)) prefilter = p;
       std::string stripped = strip_invisible(re);
       auto fixed = fixed_alternatives(stripped);
-      table.regexes.push_back({std::move(stripped), i, Role::rule, nullptr, std::move(fixed)});
+      table.regexes.push_back(
+          {std::move(stripped), i, Role::rule, nullptr, std::move(fixed), false, strip_invisible(prefilter)});
     }
     for (const auto& re : r.unless_regexes) {
       std::string stripped = strip_invisible(re);

@@ -55,6 +55,7 @@ struct RegexPattern {
   // scanner finds their matches with a plain search instead of RE2, with RE2's leftmost-first result.
   std::vector<std::string> fixed;
   bool rare = false;  // every match holds a rare byte (rare_bytes.hpp): scanned only where there is one
+  std::string prefilter = {};  // what Hyperscan scans for, when not the whole regex (regex_prefix.hpp)
 };
 
 // The alternatives of a regex made only of fixed strings without ASCII letters (case folding cannot

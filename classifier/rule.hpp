@@ -33,6 +33,7 @@ struct Rule {
   std::optional<Action> action;             // the least this rule asks for when it fires
   std::vector<std::string> words;           // word-view entries, optional '*' at either end
   std::vector<std::string> regexes;         // regexes on the text view (Hyperscan prefilter + RE2)
+  std::vector<std::string> prefilters;      // starts of regexes for Hyperscan to scan for (regex_prefix.hpp)
   std::vector<Near> near;                   // ordered word pairs on the word view
   std::vector<std::string> unless;          // word-view entries: a match inside one does not count
   std::vector<std::string> unless_regexes;  // the same, as regexes on the text view

@@ -11,6 +11,8 @@
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
 
+#include "classifier/regex_prefix.hpp"
+
 namespace moderatord::classifier {
 namespace {
 
@@ -71,7 +73,7 @@ void parse_rule(const toml::table& rt, const std::optional<Category>& file_categ
                 RuleSource& into, std::vector<Diagnostic>& errors) {
   static const std::set<std::string_view> kKeys = {"id",     "category",     "weight", "words",
                                                    "regex",  "unless",       "unless_regex", "action",
-                                                   "test",   "description",  "near"};
+                                                   "test",   "description",  "near",         "prefilter"};
   Rule rule;
   rule.file = file;
   rule.line = line_of(rt);
@@ -112,6 +114,13 @@ void parse_rule(const toml::table& rt, const std::optional<Category>& file_categ
   rule.regexes = string_array(rt, "regex", file, rule.id, errors);
   rule.unless = string_array(rt, "unless", file, rule.id, errors);
   rule.unless_regexes = string_array(rt, "unless_regex", file, rule.id, errors);
+  rule.prefilters = string_array(rt, "prefilter", file, rule.id, errors);
+  for (const auto& p : rule.prefilters)
+    if (std::none_of(rule.regexes.begin(), rule.regexes.end(),
+                     [&p](const std::string& re) { return is_concatenation_prefix(re, p); }))
+      add(errors, file, rule.line, rule.id,
+          "prefilter '" + p + "' is not the start of any of the rule's regexes, followed by more of it "
+          "(at the top level: not inside a group, an escape or a class, and not before a quantifier)");
   for (const auto& w : rule.words)
     if (auto why = check_word_entry(w, true); !why.empty())
       add(errors, file, rule.line, rule.id, "word \"" + w + "\" " + why);

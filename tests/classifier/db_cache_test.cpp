@@ -116,10 +116,13 @@ TEST(CacheKey, FollowsTheCompiledPatterns) {
   c.regexes.push_back({"x+y", 0, Role::rule, nullptr});
   PatternTable d = a;  // the same literal in the deferred database
   d.first_deferred_group = 0;
+  PatternTable e = c;  // the same regex with a prefilter: another database
+  e.regexes[0].prefilter = "x+";
   EXPECT_EQ(cache_key(a), cache_key(a));
   EXPECT_NE(cache_key(a), cache_key(b));
   EXPECT_NE(cache_key(a), cache_key(d));
   EXPECT_NE(cache_key(a), cache_key(c));
+  EXPECT_NE(cache_key(c), cache_key(e));
 }
 
 }  // namespace
