@@ -115,8 +115,11 @@ class YouTubeE2E(PlatformE2E):
 
     def test_2_comments_arriving_together_share_one_call(self):
         now = time.time()
-        self.fake.add_thread("Ugx_b1", "vid00000003", OBSCENE + " one", created=now)
-        self.fake.add_thread("Ugx_b2", "vid00000003", OBSCENE + " two", created=now + 1)
+        # Both at once: a poll served between the two would bring them in separate polls, more
+        # than batch_window_ms apart, and so in two calls.
+        with self.fake.lock:
+            self.fake.add_thread("Ugx_b1", "vid00000003", OBSCENE + " one", created=now)
+            self.fake.add_thread("Ugx_b2", "vid00000003", OBSCENE + " two", created=now + 1)
         wait_for(lambda: self.fake.moderation.get("Ugx_b1") == "heldForReview" and
                  self.fake.moderation.get("Ugx_b2") == "heldForReview", 60, "both held")
         calls = [c for c in self.moderation_calls() if "Ugx_b" in c["query"]["id"]]

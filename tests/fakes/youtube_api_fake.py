@@ -52,7 +52,7 @@ AUTH_ERROR = google_error(401, "authError", "Request had invalid authentication 
 class YouTubeFake:
     def __init__(self, workdir, tokens=("test-youtube-token",), keys=(), page_size=100, channel_id="UCcouncil"):
         self.ca_file, cert, key = make_test_ca(workdir)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entrant: a test may hold it over several add_thread calls
         self.tokens, self.keys = set(tokens), set(keys)
         self.page_size = page_size
         self.channel_id = channel_id
