@@ -75,6 +75,26 @@ net::awaitable<void> RestConnector::alert_refused(const std::string& what, const
 
 net::awaitable<bool> RestConnector::refresh_credentials() { co_return false; }
 
+// One refresh at a time. A refresh token is single-use (X rotates it), so two calls refused together
+// (a poll and a hide) must not both spend it: the second refresh would be refused and stop the
+// account with an alert to the admins. A call refused with credentials that another call has
+// renewed since it was sent just sends again.
+net::awaitable<bool> RestConnector::refresh_once(std::uint64_t sent_with) {
+  while (refreshing_) {
+    net::steady_timer wait(co_await net::this_coro::executor, std::chrono::milliseconds(20));
+    co_await wait.async_wait(net::use_awaitable);
+  }
+  if (refreshes_ != sent_with) co_return true;
+  refreshing_ = true;
+  struct Done {  // also when the refresh throws (cancelled at shutdown)
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{refreshing_};
+  const bool ok = co_await refresh_credentials();
+  if (ok) ++refreshes_;
+  co_return ok;
+}
+
 bool RestConnector::ensure_client(net::any_io_executor executor, Reply& out) {
   if (client_) return true;
   auto c = http::HttpsClient::create(std::move(executor), s_.http, hook_);
@@ -113,9 +133,10 @@ net::awaitable<RestConnector::Reply> RestConnector::call(http::HttpsRequest req)
   const http::HttpsRequest unsigned_copy = req;  // to send again after a refresh (signed anew)
   authorize(req);
   const std::string what = req.method + " " + http::redact_url(req.url);
+  const std::uint64_t sent_with = refreshes_;
   auto r = co_await client_->send(std::move(req));
   bool refreshed = false;  // not `a && co_await b`: GCC 12 miscompiles co_await in short-circuit operands
-  if (r && r->status == 401) refreshed = co_await refresh_credentials();
+  if (r && r->status == 401) refreshed = co_await refresh_once(sent_with);
   if (refreshed) {
     http::HttpsRequest again = unsigned_copy;
     authorize(again);

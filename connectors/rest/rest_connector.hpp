@@ -76,12 +76,16 @@ class RestConnector : public Connector {
 
  private:
   net::awaitable<void> alert_refused(const std::string& what, const std::string& text);
+  net::awaitable<bool> refresh_once(std::uint64_t sent_with);
   bool ensure_client(net::any_io_executor executor, Reply& out);
 
   std::string platform_;
   AlertSink alerts_;
   http::ThrottleHook hook_;
   std::string dead_;  // fingerprint of the credentials the platform refused ("" = none)
+  // Refreshes so far, and whether one is under way (refresh_once).
+  std::uint64_t refreshes_ = 0;
+  bool refreshing_ = false;
   std::unique_ptr<http::HttpsClient> client_;
 };
 

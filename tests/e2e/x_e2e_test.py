@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 from e2e_support import PlatformE2E, shared_cache_dir, wait_for  # noqa: E402
-from x_fake import XFake  # noqa: E402
+from x_fake import UNAUTHORIZED, XFake  # noqa: E402
 
 if len(sys.argv) < 3:
     sys.exit(__doc__)
@@ -209,6 +209,27 @@ class XRefreshE2E(PlatformE2E):
         later = self.fake.add_post("Reply deadline for the consultation is Friday")
         wait_for(lambda: self.stored(later), 30, "a post after the refresh")
         self.assertEqual(len(self.token_requests()), n + 1)
+        self.assertEqual(self.db.scalar("SELECT count(*) FROM outbox WHERE executor = 'mail' AND "
+                                        "json_extract(payload_json, '$.type') = 'admin_alert'"), 0)
+
+    def test_2b_calls_refused_together_refresh_once(self):
+        # A hide and a poll both refused while the refresh is under way: one refresh, which both use.
+        # Two would spend the single-use refresh token twice; the second would be refused and stop
+        # the account with an alert.
+        n = len(self.token_requests())
+        self.fake.token_delay = 4.0
+        self.fake.fail_next("/hidden", 401, UNAUTHORIZED)
+        rude = self.fake.add_post(OBSCENE, author_id="79", username="rude2",
+                                  in_reply_to=self.post)
+        wait_for(lambda: self.fake.requests_to("PUT", "/hidden"), 60, "the hide")
+        self.fake.fail_next("/2/users/", 401, UNAUTHORIZED)  # the next poll, while the refresh waits
+        wait_for(lambda: not any(f[4] > 0 for f in self.fake._faults), 30, "the poll to be refused")
+        wait_for(lambda: len(self.fake.requests_to("PUT", "/hidden")) >= 2, 60, "the hide sent again")
+        self.fake.token_delay = 0.0
+        later = self.fake.add_post("Reply deadline for the survey is Monday")
+        wait_for(lambda: self.stored(later), 30, "a post after the refresh")
+        self.assertEqual(len(self.token_requests()), n + 1, "the refresh token was spent twice")
+        self.assertTrue(self.fake.hidden.get(rude))
         self.assertEqual(self.db.scalar("SELECT count(*) FROM outbox WHERE executor = 'mail' AND "
                                         "json_extract(payload_json, '$.type') = 'admin_alert'"), 0)
 

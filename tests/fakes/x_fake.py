@@ -61,6 +61,7 @@ class XFake:
         self.oauth1 = oauth1          # (consumer key, consumer secret, token, token secret) or None
         self.bearer = set(bearer)
         self.refresh_tokens = set()   # valid OAuth 2.0 refresh tokens (single use: each refresh rotates)
+        self.token_delay = 0.0        # seconds POST /2/oauth2/token takes (lets two refreshes overlap)
         self.client_id = "moderatord-test-client"
         self.issued = itertools.count(1)
         self.revoked = False
@@ -198,6 +199,7 @@ class XFake:
     def _token(self, h, raw):
         """POST /2/oauth2/token, grant_type=refresh_token: a new access token and a new refresh token."""
         form = dict(urllib.parse.parse_qsl(raw.decode()))
+        time.sleep(self.token_delay)
         with self.lock:
             self.requests.append({"method": "POST", "path": "/2/oauth2/token", "query": {}, "body": raw.decode(),
                                   "form": form, "time": time.time(), "token": "", "auth_ok": True, "auth": ""})
