@@ -40,6 +40,7 @@
 #include "connectors/http/https_client.hpp"
 #include "connectors/http/redact.hpp"
 #include "connectors/meta/meta_connector.hpp"
+#include "connectors/one_at_a_time.hpp"
 #include "connectors/settings_reader.hpp"
 
 namespace moderatord::connectors {
@@ -213,6 +214,7 @@ class BlueskyConnector final : public Connector {
   net::awaitable<Call> xrpc(std::string method, std::string path, std::string body, http::Headers extra,
                             std::optional<std::chrono::milliseconds> max_wait);
   net::awaitable<bool> ensure_session();
+  net::awaitable<bool> renew_session();
   net::awaitable<bool> take_session(const Call& c, const char* how);
   net::awaitable<std::optional<std::int64_t>> poll_once(const CommentSink& sink, std::int64_t since_ms);
   net::awaitable<ActionOutcome> set_hidden(const std::string& uri, bool hide);
@@ -234,6 +236,7 @@ class BlueskyConnector final : public Connector {
   std::string access_, refresh_;  // the session's tokens; never logged
   std::unique_ptr<http::HttpsClient> client_;
   int logins_ = 0;  // since start, for the log: each one counts against the daily login limit
+  OneAtATime renewing_;  // refreshSession or createSession (ensure_session)
 };
 
 net::awaitable<void> BlueskyConnector::alert(std::string once_key, std::string subject, std::string detail) {
@@ -299,8 +302,19 @@ net::awaitable<bool> BlueskyConnector::take_session(const Call& c, const char* h
   co_return true;
 }
 
+// One renewal at a time (one_at_a_time.hpp). The hide and the report of one comment run together;
+// when both find the access token expired, both would send refreshSession with the same refresh
+// token, the PDS would refuse the second (the token rotated), and that call would log in again: a
+// login spent, of about a hundred a day. The second call waits for the first's renewal instead.
 net::awaitable<bool> BlueskyConnector::ensure_session() {
+  const bool waited = co_await renewing_.wait_turn();
   if (!access_.empty()) co_return true;
+  if (waited) co_return false;  // the renewal it waited for failed: not a second one straight away
+  const auto turn = renewing_.enter();
+  co_return co_await renew_session();
+}
+
+net::awaitable<bool> BlueskyConnector::renew_session() {
   if (!refresh_.empty()) {
     std::string method = "POST", path = "/xrpc/com.atproto.server.refreshSession", body, bearer = refresh_;
     http::Headers none;  // named: no braced lists inside co_await (GCC 12)
@@ -367,12 +381,15 @@ net::awaitable<BlueskyConnector::Call> BlueskyConnector::xrpc(std::string method
       co_return none;
     }
     std::string m = method, p = path, b = body, bearer = access_;
+    const std::string sent_with = access_;
     http::Headers h = extra;
     Call c = co_await send(std::move(m), std::move(p), std::move(b), std::move(bearer), std::move(h), max_wait);
     const bool expired = c.response && (c.response->status == 400 || c.response->status == 401) && c.error &&
                          (c.error->error == "ExpiredToken" || c.error->error == "InvalidToken");
     if (!expired || attempt > 0) co_return c;
-    access_.clear();  // the access token lives about two hours: refresh and go again, once
+    // The access token lives about two hours: refresh and go again, once. Unless another call
+    // renewed it meanwhile: then go again with that one.
+    if (access_ == sent_with) access_.clear();
   }
 }
 

@@ -75,21 +75,14 @@ net::awaitable<void> RestConnector::alert_refused(const std::string& what, const
 
 net::awaitable<bool> RestConnector::refresh_credentials() { co_return false; }
 
-// One refresh at a time. A refresh token is single-use (X rotates it), so two calls refused together
-// (a poll and a hide) must not both spend it: the second refresh would be refused and stop the
-// account with an alert to the admins. A call refused with credentials that another call has
-// renewed since it was sent just sends again.
+// One refresh at a time (one_at_a_time.hpp): a poll and a hide refused together must not both
+// spend X's single-use refresh token; the second refresh would be refused and stop the account with
+// an alert to the admins. A call refused with credentials that another call has renewed since it
+// was sent just sends again.
 net::awaitable<bool> RestConnector::refresh_once(std::uint64_t sent_with) {
-  while (refreshing_) {
-    net::steady_timer wait(co_await net::this_coro::executor, std::chrono::milliseconds(20));
-    co_await wait.async_wait(net::use_awaitable);
-  }
+  co_await refreshing_.wait_turn();
   if (refreshes_ != sent_with) co_return true;
-  refreshing_ = true;
-  struct Done {  // also when the refresh throws (cancelled at shutdown)
-    bool& flag;
-    ~Done() { flag = false; }
-  } done{refreshing_};
+  const auto turn = refreshing_.enter();
   const bool ok = co_await refresh_credentials();
   if (ok) ++refreshes_;
   co_return ok;

@@ -19,6 +19,7 @@
 
 #include "connectors/connector.hpp"
 #include "connectors/http/https_client.hpp"
+#include "connectors/one_at_a_time.hpp"
 #include "connectors/rest/rest_settings.hpp"
 
 namespace moderatord::connectors::rest {
@@ -83,9 +84,8 @@ class RestConnector : public Connector {
   AlertSink alerts_;
   http::ThrottleHook hook_;
   std::string dead_;  // fingerprint of the credentials the platform refused ("" = none)
-  // Refreshes so far, and whether one is under way (refresh_once).
-  std::uint64_t refreshes_ = 0;
-  bool refreshing_ = false;
+  std::uint64_t refreshes_ = 0;  // successful refresh_credentials() so far
+  OneAtATime refreshing_;
   std::unique_ptr<http::HttpsClient> client_;
 };
 

@@ -144,6 +144,22 @@ class BlueskyE2E(PlatformE2E):
         self.assertGreater(self.fake.refreshes, refreshes)
         self.assertEqual(self.fake.logins, 1)
 
+    def test_3b_actions_expired_together_renew_once(self):
+        # The hide and the report of one threat both find the access token expired while a renewal
+        # is under way: one refreshSession serves both. Two would send the same single-use refresh
+        # token; the PDS refuses the second, and that call would log in again.
+        refreshes, logins = self.fake.refreshes, self.fake.logins
+        expired = {"error": "ExpiredToken", "message": "Token has expired"}
+        self.fake.refresh_delay = 3.0
+        self.fake.fail_next("com.atproto.repo.getRecord", 400, expired)        # the hide's first call
+        self.fake.fail_next("com.atproto.moderation.createReport", 400, expired)
+        uri = self.fake.add_post(*NEIGHBOUR, THREAT + " tonight", root=self.post)
+        wait_for(lambda: uri in self.hidden(), 60, "the threat hidden")
+        wait_for(lambda: any(r[0]["subject"]["uri"] == uri for r in self.fake.reports), 60, "its report")
+        self.fake.refresh_delay = 0.0
+        self.assertEqual(self.fake.refreshes, refreshes + 1)
+        self.assertEqual(self.fake.logins, logins, "a renewal was refused and the daemon logged in again")
+
     def test_4_restart_resumes_without_login_or_reprocessing(self):
         # Read after the stop: a poll in flight may still store replies.
         self.d.stop()

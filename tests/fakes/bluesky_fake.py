@@ -45,6 +45,7 @@ class BlueskyFake:
         self.expired = set()
         self.logins = 0
         self.refreshes = 0
+        self.refresh_delay = 0.0   # seconds refreshSession takes (lets two renewals overlap)
         self.posts = {}            # uri -> post view
         self.notifications = []    # notification views
         self.threadgates = {}      # rkey -> {"cid", "value"}
@@ -173,6 +174,8 @@ class BlueskyFake:
                                fault[3])
         nsid = url.path[len("/xrpc/"):] if url.path.startswith("/xrpc/") else ""
         body = json.loads(raw) if raw else {}
+        if nsid == "com.atproto.server.refreshSession":
+            time.sleep(self.refresh_delay)
         with self.lock:
             status, out = self._route(method, nsid, query, body, token, h.headers.get("atproto-proxy", ""))
         self._reply(h, status, out)
