@@ -82,7 +82,10 @@ INSTANTIATE_TEST_SUITE_P(
         "Someone shouted 'f*** off' at me outside the library, please act",
         "I could murder a coffee after that meeting", "The resurfacing is killing my business",
         "Useless council, absolute shambles, the flooding is criminal", "Bloody potholes again, ffs",
-        "What a load of bollocks, this budget is piss-poor", "Vultures, the lot of you, a disgrace"));
+        "What a load of bollocks, this budget is piss-poor", "Vultures, the lot of you, a disgrace",
+        // Replies to a neighbour that criticise a decision or a place, not the neighbour.
+        "@dave_r the new parking rules are stupid", "@sarah_k that is disgusting, the bins have not been collected",
+        "@jo_b it sucks that the library is closing", "@dave_r I agree, this roundabout is ugly"));
 
 }  // namespace
 }  // namespace moderatord::classifier
