@@ -3,7 +3,7 @@
 // normaliser's tokenizer. Finding token edges byte by byte costs a branch miss at most edges (about
 // one byte in five is one); with the classes as bits, a token's edges are two bit scans, and whether
 // it is letters only or holds a newline before it are masked tests, without a branch per byte.
-// On x86-64 the classes come from SSE2 compares, 16 bytes at a time; elsewhere from a table.
+// On x86-64 the classes come from SSE2 compares, 16 bytes at a time; elsewhere byte by byte.
 #include <cstdint>
 #include <string_view>
 #include <vector>
