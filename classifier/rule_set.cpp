@@ -27,6 +27,7 @@ Result<RuleSetPtr> RuleSet::build(RuleSource&& source, const RuleSetOptions& opt
   if (auto errors = check_regexes(rs->patterns_, rs->source_); !errors.empty()) return Error(std::move(errors));
   mark_rare_regexes(rs->patterns_);
   rs->word_index_ = WordIndex(rs->patterns_);
+  rs->score_table_ = ScoreTable(rs->patterns_, rs->source_.rules);
   // The cache is keyed by content; a source built in memory has no hash and is never cached.
   const bool cacheable = options.cache_dir && !rs->source_.content_hash.empty();
   std::string key, why;

@@ -11,6 +11,7 @@
 #include "classifier/hs_database.hpp"
 #include "classifier/pattern.hpp"
 #include "classifier/rule.hpp"
+#include "classifier/score_table.hpp"
 #include "classifier/word_index.hpp"
 
 namespace moderatord::classifier {
@@ -36,6 +37,7 @@ class RuleSet {
   const PatternTable& patterns() const noexcept { return patterns_; }
   const Databases& databases() const noexcept { return dbs_; }
   const WordIndex& word_index() const noexcept { return word_index_; }
+  const ScoreTable& score_table() const noexcept { return score_table_; }
   std::size_t allowlist_size() const noexcept { return source_.allow.size(); }
   // The rule-set version: SHA-256 of the rules directory's files. Stored with every verdict.
   const std::string& version() const noexcept { return source_.content_hash; }
@@ -49,6 +51,7 @@ class RuleSet {
   PatternTable patterns_;
   Databases dbs_;
   WordIndex word_index_;  // built on every load (tens of milliseconds), not cached
+  ScoreTable score_table_;
   std::string cache_status_;
   double build_seconds_ = 0;
 };

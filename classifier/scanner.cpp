@@ -129,7 +129,7 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
     stamp_ = 1;
   }
   const PatternTable& pt = rules.patterns();
-  const auto& runs = text.runs();
+  const auto runs = text.runs();
 
   // First pass: turn hits into spans of the original text, sorted by role.
   allow_spans_.clear();
@@ -137,20 +137,21 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
   auto& candidates = candidates_;
   candidates.clear();
   near_hits_.clear();
+  const ScoreTable& table = rules.score_table();
   for (const LiteralHit& h : word_hits_) {
-    const LiteralGroup& g = pt.groups[h.group];
-    const std::size_t start = h.to - g.literal.size();
-    for (const std::uint32_t e : g.entries) {
-      const WordPattern& p = pt.words[e];
+    const ScoreTable::Group g = table.group(h.group);
+    const std::size_t start = h.to - g.size;
+    const std::uint8_t* const have = runs.data() + start;
+    for (std::uint32_t k = 0; k < g.count; ++k) {
+      const ScoreEntry p = g.entry(k);
+      const unsigned char* const want = g.runs(k);
       // Run lengths equal byte for byte (the usual case) need no per-byte reading of runs_match.
       // A plain loop: literals are short, and memcmp is a call through the PLT.
-      const std::uint8_t* const have = runs.data() + start;
       bool ok = true;
-      for (std::size_t i = 0; i < p.runs.size() && ok; ++i) ok = have[i] == p.runs[i];
+      for (std::size_t i = 0; i < g.size && ok; ++i) ok = have[i] == want[i];
       if (!ok) {
         ok = true;
-        for (std::size_t i = 0; i < p.literal.size() && ok; ++i)
-          ok = p.literal[i] == '*' || runs_match(runs[start + i], p.runs[i]);
+        for (std::size_t i = 0; i < g.size && ok; ++i) ok = want[i] == 0 || runs_match(have[i], want[i]);
       }
       if (!ok) continue;
       switch (p.role) {
@@ -159,8 +160,8 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
         case Role::rule: candidates.push_back({p.owner, text.word_span(start + p.lead, h.to - p.trail)}); break;
         case Role::near_first:
         case Role::near_then:
-          near_hits_.push_back({p.owner, p.near, p.role == Role::near_then, static_cast<std::uint32_t>(start + p.lead),
-                                static_cast<std::uint32_t>(h.to - p.trail)});
+          near_hits_.push_back({p.owner, p.near, p.within, p.role == Role::near_then,
+                                static_cast<std::uint32_t>(start + p.lead), static_cast<std::uint32_t>(h.to - p.trail)});
           break;
       }
     }
@@ -176,7 +177,7 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
     const std::string_view w = text.words();
     for (const NearHit& t : near_hits_) {
       if (!t.then) continue;
-      const int within = rules.rules()[t.rule].near[t.near].within;
+      const int within = t.within;
       for (const NearHit& f : near_hits_) {
         if (f.then || f.rule != t.rule || f.near != t.near || f.end > t.begin) continue;
         int spaces = 0;
@@ -221,14 +222,13 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
   }
 
   // Second pass: keep what no allowlist entry or `unless` of the same rule covers; score each rule once.
-  const auto& rule_table = rules.rules();
   auto& overrides = out.rule_floor;
   for (const Candidate& c : candidates) {
     bool cancelled = false;
     for (const Span& a : allow_spans_) cancelled = cancelled || contains(a, c.span);
     for (const auto& [owner, s] : unless_spans_) cancelled = cancelled || (owner == c.rule && overlaps(s, c.span));
     if (cancelled) continue;
-    const Rule& r = rule_table[c.rule];
+    const ScoreRule& r = table.rule(c.rule);
     // Several entries of one rule (a word and its '*' variant, "fuck" and "fuck*") can find the
     // same text: report it once.
     bool duplicate = false;
@@ -239,7 +239,7 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
     fired_stamp_[c.rule] = stamp_;
     const auto ci = static_cast<std::size_t>(r.category);
     out.scores[ci] += r.weight;
-    if (r.action && *r.action > overrides[ci]) overrides[ci] = *r.action;
+    if (r.has_action && r.action > overrides[ci]) overrides[ci] = r.action;
   }
 
   const Thresholds& th = rules.thresholds();

@@ -57,6 +57,7 @@ class Scanner {
   struct NearHit {
     std::uint32_t rule;
     std::uint16_t near;
+    std::uint16_t within;
     bool then;
     std::uint32_t begin, end;  // in the word view, without the boundary spaces
   };
