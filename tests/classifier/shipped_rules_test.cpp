@@ -85,7 +85,11 @@ INSTANTIATE_TEST_SUITE_P(
         "What a load of bollocks, this budget is piss-poor", "Vultures, the lot of you, a disgrace",
         // Replies to a neighbour that criticise a decision or a place, not the neighbour.
         "@dave_r the new parking rules are stupid", "@sarah_k that is disgusting, the bins have not been collected",
-        "@jo_b it sucks that the library is closing", "@dave_r I agree, this roundabout is ugly"));
+        "@jo_b it sucks that the library is closing", "@dave_r I agree, this roundabout is ugly",
+        // A word talked about, not used; other senses of words that are also slurs or insults.
+        "I admit my use of the word 'bastards' was wrong, sorry", "The use of the term 'wog' got him banned",
+        "The auto tranny on the van went again, garage says a rebuilt tranny is £900",
+        "The dog treed a coon by the canal", "Hoe hoe hoe, merry Christmas from the parish council"));
 
 }  // namespace
 }  // namespace moderatord::classifier
