@@ -13,6 +13,15 @@
 //            (up to 50 ids, 50 units instead of 50 each).
 //   errors:  quotaExceeded ─► ledger exhausted, nothing until the reset; 401 / keyInvalid ─► no more
 //            calls, one admin alert per credential, the credential re-read every poll interval.
+//   tokens:  with a refresh token (client_id + client secret + refresh token), the access token is
+//            renewed at token_url before a call when there is none or it expires within 5 minutes,
+//            and after a 401 (the refused call is then sent once more):
+//
+//              call ─401─► renew (one at a time; a call refused with a token renewed since just
+//                │          sends again) ─ok─► send again
+//                │            ├─ invalid_grant ─► one alert, no calls; files re-read every interval
+//                │            └─ network / 5xx ─► no calls until the next poll tries again, no alert
+//                └─ ok
 //
 // Threading: everything runs on the event loop (a single-threaded io_context); the open batches
 // and the ledger are touched only there.
@@ -31,6 +40,7 @@
 #include "connectors/http/https_client.hpp"
 #include "connectors/http/redact.hpp"
 #include "connectors/meta/meta_connector.hpp"
+#include "connectors/one_at_a_time.hpp"
 #include "connectors/settings_reader.hpp"
 #include "connectors/youtube/quota_ledger.hpp"
 #include "connectors/youtube/youtube_json.hpp"
@@ -51,6 +61,11 @@ constexpr int kThreadsPerPage = 100;   // commentThreads.list maxResults: 1..100
 constexpr std::chrono::milliseconds kTokenRetry = 15min;
 // Rate limited without a Retry-After.
 constexpr std::chrono::milliseconds kRateLimitWait = 60s;
+// While the token endpoint fails (not a refusal), an action comes back this much later.
+constexpr std::chrono::milliseconds kRenewRetry = 60s;
+// A refreshed token is renewed this long before it expires (Google's last an hour): a poll that
+// starts just before the expiry must not run into it halfway through its pages.
+constexpr std::chrono::seconds kRenewAhead = 5min;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -70,7 +85,10 @@ struct Settings {
   youtube::Channel channel;
   std::string api_base = "https://www.googleapis.com/youtube/v3";
   http::HttpsClientOptions http;
-  bool oauth = false;  // an access token is configured (else an API key: read only)
+  bool oauth = false;    // an access token or a refresh token is configured (else an API key: read only)
+  bool refresh = false;  // client_id, client secret and refresh token: the connector renews access tokens
+  std::string client_id;
+  std::string token_url = "https://oauth2.googleapis.com/token";
   std::chrono::seconds poll_interval{300};
   std::chrono::seconds lookback{2 * 86'400};
   std::chrono::seconds overlap{300};  // re-read before the cursor: late indexing, clock skew
@@ -82,6 +100,46 @@ struct Settings {
   std::chrono::milliseconds action_max_wait{10'000};
 };
 
+// The OAuth client's secret and the refresh token (offline access): what renews the access token.
+struct Grant {
+  std::string client_secret;  // never logged
+  std::string refresh_token;  // never logged
+  bool operator==(const Grant&) const = default;
+};
+
+bool has_secret(const ConnectorConfig& config, const std::string& key) {
+  return config.settings.count(key + "_file") > 0 || config.settings.count(key + "_credential") > 0;
+}
+
+Result<Grant> read_grant(const ConnectorConfig& config) {
+  auto secret = read_secret(config, "client_secret");
+  if (!secret) return secret.error();
+  auto token = read_secret(config, "refresh_token");
+  if (!token) return token.error();
+  return Grant{std::move(*secret), std::move(*token)};
+}
+
+// client_id, client secret and refresh token go together: a partial set names what is missing
+// (an admin who set two of them meant to set the third).
+std::optional<Error> check_refresh_settings(const ConnectorConfig& config, const std::string& who, Settings& s) {
+  const bool id = config.settings.count("client_id") > 0;
+  const bool secret = has_secret(config, "client_secret");
+  const bool token = has_secret(config, "refresh_token");
+  const std::string all = "client_id, client_secret_file / client_secret_credential and refresh_token_file / "
+                          "refresh_token_credential go together";
+  if (!id && !secret && !token) {
+    if (config.settings.count("token_url") > 0) return Error(who + "token_url is set but not the rest: " + all);
+    return std::nullopt;
+  }
+  if (!id) return Error(who + "client_id is missing: " + all);
+  if (!secret) return Error(who + "client_secret_file / client_secret_credential is missing: " + all);
+  if (!token) return Error(who + "refresh_token_file / refresh_token_credential is missing: " + all);
+  if (s.client_id.empty()) return Error(who + "client_id is empty");
+  if (auto g = read_grant(config); !g) return g.error();
+  s.refresh = true;
+  return std::nullopt;
+}
+
 Result<Settings> read_settings(const ConnectorConfig& config) {
   const SettingsReader r(config);
   const std::string& who = r.who();
@@ -91,10 +149,14 @@ Result<Settings> read_settings(const ConnectorConfig& config) {
   for (const auto& [k, v] : config.settings) {
     std::optional<Error> bad;
     std::int64_t n = 0;
-    if (k == "access_token_file" || k == "access_token_credential" || k == "api_key_file" || k == "api_key_credential")
+    if (k == "access_token_file" || k == "access_token_credential" || k == "api_key_file" || k == "api_key_credential" ||
+        k == "client_secret_file" || k == "client_secret_credential" || k == "refresh_token_file" ||
+        k == "refresh_token_credential")
       continue;  // read below
     if (k == "channel_id") s.channel.id = v;
     else if (k == "api_base") bad = r.https_url(k, v, s.api_base);
+    else if (k == "client_id") s.client_id = v;
+    else if (k == "token_url") bad = r.https_url(k, v, s.token_url);
     else if (k == "poll_interval") bad = r.duration(k, v, 0, 86'400, s.poll_interval);
     else if (k == "lookback") bad = r.duration(k, v, 60, 30 * 86'400, s.lookback);
     else if (k == "max_pages") {
@@ -112,16 +174,17 @@ Result<Settings> read_settings(const ConnectorConfig& config) {
   if (s.quota_reserve >= s.quota_per_day)
     return Error(who + "quota_reserve (" + std::to_string(s.quota_reserve) + ") must be below quota_per_day (" +
                  std::to_string(s.quota_per_day) + ")");
-  const auto has = [&](const std::string& k) {
-    return config.settings.count(k + "_file") > 0 || config.settings.count(k + "_credential") > 0;
-  };
-  if (has("access_token")) {
+  if (auto bad = check_refresh_settings(config, who, s)) return *bad;
+  if (has_secret(config, "access_token")) {
     if (auto t = read_secret(config, "access_token"); !t) return t.error();
     s.oauth = true;
-  } else if (has("api_key")) {
+  } else if (s.refresh) {
+    s.oauth = true;  // the first access token comes from refreshing
+  } else if (has_secret(config, "api_key")) {
     if (auto t = read_secret(config, "api_key"); !t) return t.error();
   } else {
-    return Error(who + "set access_token_file / access_token_credential (OAuth: reading and moderating) or "
+    return Error(who + "set access_token_file / access_token_credential (OAuth: reading and moderating), "
+                       "client_id with client_secret_file and refresh_token_file (OAuth, renewed by moderatord) or "
                        "api_key_file / api_key_credential (reading only)");
   }
   return s;
@@ -129,11 +192,17 @@ Result<Settings> read_settings(const ConnectorConfig& config) {
 
 class YouTubeConnector final : public Connector {
  public:
-  YouTubeConnector(Settings s, std::function<Result<std::string>()> credential, AlertSink alerts,
-                   daemon::policy::TimeZone pacific)
-      : s_(std::move(s)), credential_source_(std::move(credential)), alerts_(std::move(alerts)),
-        ledger_(s_.quota_per_day, pacific), pacific_(std::move(pacific)) {
-    if (auto c = credential_source_()) credential_ = std::move(*c);  // the factory read it once already
+  // `credential` reads the access token (or API key) file; `grant` the client secret and refresh
+  // token (only called with s.refresh). Both block briefly (small local files).
+  YouTubeConnector(Settings s, std::function<Result<std::string>()> credential, std::function<Result<Grant>()> grant,
+                   AlertSink alerts, daemon::policy::TimeZone pacific)
+      : s_(std::move(s)), credential_source_(std::move(credential)), grant_source_(std::move(grant)),
+        alerts_(std::move(alerts)), ledger_(s_.quota_per_day, pacific), pacific_(std::move(pacific)) {
+    // The factory read them once already. Without an access token file, credential_ stays empty
+    // until the first refresh.
+    if (auto c = credential_source_()) file_credential_ = credential_ = std::move(*c);
+    if (s_.refresh)
+      if (auto g = grant_source_()) grant_ = std::move(*g);
   }
 
   const std::string& id() const noexcept override { return s_.channel.account; }
@@ -176,8 +245,25 @@ class YouTubeConnector final : public Connector {
     bool finished = false;
   };
 
+  enum class Renewal { renewed, refused, unavailable };
+
   bool credential_dead() const { return !dead_credential_.empty() && dead_credential_ == credential_; }
+  // A token (or key) to send that Google has not refused.
+  bool usable() const { return !credential_.empty() && !credential_dead(); }
+  bool grant_refused() const { return refused_grant_ && *refused_grant_ == grant_; }
+  // Whether a refresh may be tried now (not while refused, nor again before the next poll after
+  // the token endpoint failed).
+  bool can_renew() const { return s_.refresh && !grant_refused() && !renew_backoff_; }
+  // No calls until an admin writes new credentials: nothing usable and nothing that could renew it.
+  bool stopped() const { return !usable() && !(s_.refresh && !grant_refused()); }
+  bool expiring() const { return renew_at_ && std::chrono::steady_clock::now() >= *renew_at_; }
+  http::HttpsRequest request(const std::string& method, std::string url,
+                             std::optional<std::chrono::milliseconds> max_wait) const;
   net::awaitable<Call> call(std::string method, std::string url, int cost, std::optional<std::chrono::milliseconds> max_wait);
+  net::awaitable<bool> ensure_token();
+  net::awaitable<Renewal> renew(std::uint64_t sent_with);
+  net::awaitable<Renewal> refresh_access_token();
+  net::awaitable<void> on_grant_refused(const youtube::OAuthError& e);
   net::awaitable<std::optional<std::string>> get(const std::string& url);
   net::awaitable<std::optional<std::int64_t>> poll_once(const CommentSink& sink, std::int64_t since);
   net::awaitable<bool> read_replies(const youtube::ThreadPage::Thread& t, std::vector<model::Comment>& out);
@@ -185,17 +271,31 @@ class YouTubeConnector final : public Connector {
   net::awaitable<void> on_error(const Call& c, const std::string& what);
   net::awaitable<void> alert(std::string once_key, std::string subject, std::string detail);
   net::awaitable<void> save_ledger();
-  void recheck_credential();
-  std::string redacted(std::string text) const { return http::scrub(std::move(text), credential_); }
+  void recheck_credentials();
+  std::string redacted(std::string text) const {
+    for (const std::string* secret : {&credential_, &grant_.refresh_token, &grant_.client_secret})
+      if (!secret->empty()) text = http::scrub(std::move(text), *secret);
+    return text;
+  }
 
   Settings s_;
   std::function<Result<std::string>()> credential_source_;
+  std::function<Result<Grant>()> grant_source_;
   AlertSink alerts_;
   youtube::QuotaLedger ledger_;
   daemon::policy::TimeZone pacific_;  // the quota day's zone, for log lines
   std::string credential_;       // token or API key; never logged
   std::string dead_credential_;  // the one Google refused (401/keyInvalid)
+  std::string file_credential_;  // what the access token (API key) file held when last read
   std::unique_ptr<http::HttpsClient> client_;
+  // OAuth refresh (s_.refresh only). All of it is touched on the event loop only.
+  Grant grant_;                                 // never logged
+  std::optional<Grant> refused_grant_;          // the one the token endpoint refused (invalid_grant)
+  std::unique_ptr<http::HttpsClient> token_client_;  // token_url is on another host than api_base
+  OneAtATime renewing_;                         // one refresh at a time
+  std::uint64_t renewals_ = 0;                  // access tokens obtained by refreshing so far
+  std::optional<std::chrono::steady_clock::time_point> renew_at_;  // a refreshed token's renewal time
+  bool renew_backoff_ = false;                  // the token endpoint failed: no new try before the next poll
   CursorStore* cursors_ = nullptr;  // set by run(); the daemon keeps the store until every apply() has ended
   std::map<std::string, std::shared_ptr<Batch>> open_;  // by moderation status
   int units_per_poll_ = 1;          // the last polls' cost, to spread the quota
@@ -234,13 +334,23 @@ net::awaitable<void> YouTubeConnector::save_ledger() {
     spdlog::warn("{}: could not save the quota ledger; a restart may under-count today's units", id());
 }
 
-void YouTubeConnector::recheck_credential() {
+// While stopped, every poll interval: an admin may have written a new access token (API key), or a
+// new refresh token or client secret. The file's old token is not taken up again: after a refresh
+// it is older than the refused one.
+void YouTubeConnector::recheck_credentials() {
   auto c = credential_source_();
-  if (c && *c != dead_credential_) {
-    credential_ = std::move(*c);
+  if (c && *c != dead_credential_ && *c != file_credential_) {
+    file_credential_ = credential_ = std::move(*c);
     dead_credential_.clear();
     spdlog::info("{}: a new {} ({}); resuming calls", id(), s_.oauth ? "access token" : "API key",
                  meta::token_fingerprint(credential_));
+  }
+  if (!grant_refused()) return;
+  auto g = grant_source_();
+  if (g && *g != *refused_grant_) {
+    grant_ = std::move(*g);
+    spdlog::info("{}: a new refresh token ({}) or client secret; renewing the access token", id(),
+                 meta::token_fingerprint(grant_.refresh_token));
   }
 }
 
@@ -262,13 +372,18 @@ net::awaitable<void> YouTubeConnector::on_error(const Call& c, const std::string
       const std::string fp = meta::token_fingerprint(credential_);
       const std::string kind = s_.oauth ? "access token" : "API key";
       spdlog::error("{}: YouTube refused the {} ({}); no more calls until it is renewed: {}", id(), kind, fp, text);
-      std::string once = "token_invalid:" + fp;
+      // With a refresh token, each renewal brings a new access token: one alert per refresh token.
+      std::string once = "token_invalid:" + (s_.refresh ? meta::token_fingerprint(grant_.refresh_token) : fp);
       std::string subject = "moderatord: the YouTube " + kind + " of account " + id() + " is invalid";
       std::string detail = "The YouTube Data API refused the " + kind + " (fingerprint " + fp + ") on " + what + ": " +
                            text + ".\nModeration of this channel has stopped: no polling, no holding for review. Write a new " +
                            kind + " where " +
                            (s_.oauth ? "access_token_file / access_token_credential" : "api_key_file / api_key_credential") +
                            " points; moderatord reads it again every poll interval.";
+      if (s_.refresh)  // refused right after a refresh: the refresh token is good, its tokens are not
+        detail += "\nThis token was just renewed with the refresh token (client_id " + s_.client_id +
+                  "): check that the refresh token was issued to the channel's owner or a manager with the "
+                  "youtube.force-ssl scope.";
       co_await alert(std::move(once), std::move(subject), std::move(detail));
       co_return;
     }
@@ -300,25 +415,35 @@ net::awaitable<YouTubeConnector::Call> YouTubeConnector::call(std::string method
     }
     client_ = std::move(*c);
   }
-  http::HttpsRequest req;
-  req.method = std::move(method);
-  if (s_.oauth) {
-    req.headers.emplace_back("Authorization", "Bearer " + credential_);  // never in the URL
-  } else {
-    // API keys go in the query (Google takes them nowhere else for this API); redact_url hides `key`.
-    url += (url.find('?') == std::string::npos ? "?key=" : "&key=") + meta::url_encode(credential_);
-  }
-  req.url = std::move(url);
-  req.max_wait = max_wait;
+  http::HttpsRequest req = request(method, url, max_wait);
   const std::string what = req.method + " " + http::redact_url(req.url);
+  const std::uint64_t sent_with = renewals_;
+  const std::string sent_token = credential_;
   auto r = co_await client_->send(std::move(req));
+  // Google counts every request that reaches it, failed or not.
+  if (r) ledger_.charge(cost * std::max(1, r->attempts), now_ms());
+  if (r && r->status >= 400 && s_.refresh) {
+    out.error = youtube::parse_api_error(r->body);
+    out.cls = youtube::classify(out.error, r->status);
+  }
+  if (out.cls == ApiErrorClass::auth_invalid) {  // refresh configured: renew and send once more
+    const Renewal renewal = co_await renew(sent_with);
+    if (renewal != Renewal::renewed) {
+      // Refused: the renewal alerted once; the token endpoint failed: the next poll tries again.
+      // Either way this token is spent, and it is not the admins' business yet.
+      dead_credential_ = sent_token;
+      out.response = std::move(*r);
+      co_return out;
+    }
+    http::HttpsRequest again = request(method, url, max_wait);
+    r = co_await client_->send(std::move(again));
+    if (r) ledger_.charge(cost * std::max(1, r->attempts), now_ms());
+  }
   if (!r) {
     out.failure = r.error();
     out.failure->message = redacted(out.failure->message);
     co_return out;
   }
-  // Google counts every request that reaches it, failed or not.
-  ledger_.charge(cost * std::max(1, r->attempts), now_ms());
   out.response = std::move(*r);
   if (out.response->status >= 400) {
     out.error = youtube::parse_api_error(out.response->body);
@@ -328,12 +453,134 @@ net::awaitable<YouTubeConnector::Call> YouTubeConnector::call(std::string method
   co_return out;
 }
 
+http::HttpsRequest YouTubeConnector::request(const std::string& method, std::string url,
+                                             std::optional<std::chrono::milliseconds> max_wait) const {
+  http::HttpsRequest req;
+  req.method = method;
+  if (s_.oauth) {
+    req.headers.emplace_back("Authorization", "Bearer " + credential_);  // never in the URL
+  } else {
+    // API keys go in the query (Google takes them nowhere else for this API); redact_url hides `key`.
+    url += (url.find('?') == std::string::npos ? "?key=" : "&key=") + meta::url_encode(credential_);
+  }
+  req.url = std::move(url);
+  req.max_wait = max_wait;
+  return req;
+}
+
+// Before a call: a token to send. With a refresh token, it is renewed first when there is none yet,
+// Google refused it, or it expires soon. False: no call now.
+net::awaitable<bool> YouTubeConnector::ensure_token() {
+  if (can_renew() && (!usable() || expiring())) {
+    const std::uint64_t seen = renewals_;
+    co_await renew(seen);  // its outcome shows in usable(); a failed early renewal keeps the old token
+  }
+  co_return usable();
+}
+
+// One refresh at a time (one_at_a_time.hpp). Google's refresh tokens are not single-use, but two
+// calls refused together must still not both renew: the second would throw away the first's new
+// token. A call refused with a token that another call has renewed since it was sent just sends again.
+net::awaitable<YouTubeConnector::Renewal> YouTubeConnector::renew(std::uint64_t sent_with) {
+  co_await renewing_.wait_turn();
+  if (renewals_ != sent_with) co_return Renewal::renewed;
+  if (!can_renew()) co_return grant_refused() ? Renewal::refused : Renewal::unavailable;
+  const auto turn = renewing_.enter();
+  const Renewal r = co_await refresh_access_token();
+  co_return r;
+}
+
+// POST token_url with the refresh_token grant: Google's "Refreshing an access token (offline access)",
+// https://developers.google.com/identity/protocols/oauth2/web-server#offline
+net::awaitable<YouTubeConnector::Renewal> YouTubeConnector::refresh_access_token() {
+  if (!token_client_) {
+    auto ex = co_await net::this_coro::executor;
+    auto c = http::HttpsClient::create(ex, s_.http);
+    if (!c) {
+      spdlog::error("{}: no HTTPS client for the token endpoint: {}", id(), c.error().to_string());
+      renew_backoff_ = true;
+      co_return Renewal::unavailable;
+    }
+    token_client_ = std::move(*c);
+  }
+  http::HttpsRequest req;
+  req.method = "POST";
+  req.url = s_.token_url;
+  req.content_type = "application/x-www-form-urlencoded";
+  req.body = "grant_type=refresh_token&refresh_token=" + meta::url_encode(grant_.refresh_token) +
+             "&client_id=" + meta::url_encode(s_.client_id) + "&client_secret=" + meta::url_encode(grant_.client_secret);
+  req.max_wait = s_.action_max_wait;
+  auto r = co_await token_client_->send(std::move(req));
+  if (!r) {
+    spdlog::warn("{}: could not renew the access token: {} ({}); trying again at the next poll", id(),
+                 redacted(r.error().message), http::to_string(r.error().kind));
+    renew_backoff_ = true;
+    co_return Renewal::unavailable;
+  }
+  if (r->status == 200) {
+    auto t = youtube::parse_access_token(r->body);
+    if (!t) {
+      spdlog::warn("{}: could not renew the access token: {}; trying again at the next poll", id(),
+                   t.error().to_string());
+      renew_backoff_ = true;
+      co_return Renewal::unavailable;
+    }
+    credential_ = std::move(t->token);
+    ++renewals_;
+    renew_at_.reset();
+    if (t->expires_in > 0) {
+      const std::chrono::seconds lifetime(t->expires_in);
+      renew_at_ = std::chrono::steady_clock::now() + lifetime - std::min<std::chrono::seconds>(kRenewAhead, lifetime / 2);
+    }
+    spdlog::info("{}: renewed the access token ({}), valid for {} s", id(), meta::token_fingerprint(credential_),
+                 t->expires_in);
+    co_return Renewal::renewed;
+  }
+  // A refusal is the token endpoint's own error object with 400 or 401 (invalid_grant: revoked or
+  // expired; invalid_client: a wrong client id or secret): it will not get better by itself.
+  auto e = youtube::parse_oauth_error(r->body);
+  if ((r->status == 400 || r->status == 401) && e) {
+    co_await on_grant_refused(*e);
+    co_return Renewal::refused;
+  }
+  spdlog::warn("{}: could not renew the access token: the token endpoint answered HTTP {}; trying again at the "
+               "next poll", id(), r->status);
+  renew_backoff_ = true;
+  co_return Renewal::unavailable;
+}
+
+net::awaitable<void> YouTubeConnector::on_grant_refused(const youtube::OAuthError& e) {
+  refused_grant_ = grant_;
+  dead_credential_ = credential_;  // stop now: one alert, not a 401 for every call until the token expires
+  const std::string fp = meta::token_fingerprint(grant_.refresh_token);
+  const std::string text = redacted(e.error + (e.description.empty() ? "" : ": " + e.description.substr(0, 300)));
+  spdlog::error("{}: Google refused to renew the access token with the refresh token ({}): {}; no more calls until "
+                "the refresh token or client secret is renewed", id(), fp, text);
+  std::string once = "refresh_refused:" + fp;
+  std::string subject = "moderatord: Google refused the YouTube refresh token of account " + id();
+  std::string detail =
+      "Google's token endpoint refused to renew the access token with the refresh token (fingerprint " + fp +
+      ", client_id " + s_.client_id + "): " + text +
+      ".\nModeration of this channel has stopped: no polling, no holding for review. " +
+      (e.error == "invalid_client"
+           ? "Check client_id and the client secret (client_secret_file / client_secret_credential) against the "
+             "OAuth client in the Google Cloud console."
+           : "The refresh token was revoked or has expired (unused for six months, the password changed, or the app "
+             "is in testing mode, whose refresh tokens last seven days). Authorise the app again for the channel "
+             "(scope https://www.googleapis.com/auth/youtube.force-ssl, access_type=offline) and write the new "
+             "refresh token where refresh_token_file / refresh_token_credential points.") +
+      " moderatord reads the files again every poll interval.";
+  co_await alert(std::move(once), std::move(subject), std::move(detail));
+}
+
 net::awaitable<std::optional<std::string>> YouTubeConnector::get(const std::string& url) {
-  if (credential_dead()) co_return std::nullopt;
+  if (stopped()) co_return std::nullopt;
   if (ledger_.remaining(now_ms()) - s_.quota_reserve < kListCost) {
     spdlog::info("{}: stopping this poll: the quota left is kept for moderation", id());
     co_return std::nullopt;
   }
+  const bool ready = co_await ensure_token();
+  if (!ready) co_return std::nullopt;
   std::string method = "GET", target = url;
   Call c = co_await call(std::move(method), std::move(target), kListCost, std::nullopt);
   if (c.ok()) co_return std::move(c.response->body);
@@ -421,9 +668,10 @@ net::awaitable<void> YouTubeConnector::run(CommentSink sink, CursorStore& cursor
     if (auto n = to_int(*saved)) since = *n;
   if (s_.poll_interval.count() == 0) spdlog::info("{}: polling off (poll_interval = 0)", id());
   for (;;) {
-    if (credential_dead()) recheck_credential();
+    renew_backoff_ = false;  // the token endpoint failed earlier: each poll tries it again
+    if (stopped()) recheck_credentials();
     const std::int64_t t0 = now_ms();
-    const bool polling = !credential_dead() && s_.poll_interval.count() > 0;
+    const bool polling = !stopped() && s_.poll_interval.count() > 0;
     if (polling && ledger_.remaining(t0) - s_.quota_reserve >= units_per_poll_) {
       quota_logged_ = false;
       const int before = ledger_.used(t0);
@@ -455,7 +703,7 @@ net::awaitable<void> YouTubeConnector::run(CommentSink sink, CursorStore& cursor
       spdlog::info("{}: YouTube quota: {} units left today; polling every {} s to make them last", id(),
                    ledger_.remaining(now), delay.count() / 1000);
     }
-    if (credential_dead()) delay = std::min(delay, interval);  // re-read the credential each interval
+    if (!usable()) delay = std::min(delay, interval);  // re-read the credentials (or renew) each interval
     timer.expires_after(delay);
     co_await timer.async_wait(net::use_awaitable);
   }
@@ -470,10 +718,15 @@ net::awaitable<std::map<std::string, ActionOutcome>> YouTubeConnector::moderate(
     return out;
   };
   const std::int64_t now = now_ms();
-  if (credential_dead()) co_return all({S::retry, "the access token was refused; waiting for a new one", kTokenRetry});
+  if (stopped()) co_return all({S::retry, "the access token was refused; waiting for a new one", kTokenRetry});
   if (ledger_.remaining(now) < kModerationCost)
     co_return all({S::retry, "the YouTube quota is used up until midnight Pacific time",
                    std::chrono::milliseconds(ledger_.reset_at(now) - now) + 5s});
+  const bool ready = co_await ensure_token();
+  if (!ready) {
+    if (stopped()) co_return all({S::retry, "the refresh token was refused; waiting for a new one", kTokenRetry});
+    co_return all({S::retry, "the access token could not be renewed yet", kRenewRetry});
+  }
   std::string list;
   for (const auto& i : ids) list += (list.empty() ? "" : ",") + i;
   std::string method = "POST";
@@ -493,7 +746,8 @@ net::awaitable<std::map<std::string, ActionOutcome>> YouTubeConnector::moderate(
     case ApiErrorClass::quota:
       co_return all({S::retry, "quota used up: " + text, std::chrono::milliseconds(ledger_.reset_at(now_ms()) - now_ms()) + 5s});
     case ApiErrorClass::rate_limited: co_return all({S::retry, "rate limited: " + text, after.value_or(kRateLimitWait)});
-    case ApiErrorClass::auth_invalid: co_return all({S::retry, "credential refused: " + text, kTokenRetry});
+    case ApiErrorClass::auth_invalid:  // sooner when a refresh may still renew it
+      co_return all({S::retry, "credential refused: " + text, stopped() ? kTokenRetry : kRenewRetry});
     case ApiErrorClass::transient: co_return all({S::retry, text, after});
     default: break;
   }
@@ -578,8 +832,14 @@ Result<ConnectorPtr> make_youtube_connector(const ConnectorConfig& config) {
   auto pacific = daemon::policy::TimeZone::load("America/Los_Angeles");
   if (!pacific) return Error("account " + config.id + ": ICU does not know America/Los_Angeles (the quota day)");
   const bool oauth = s->oauth;
-  auto source = [config, oauth] { return read_secret(config, oauth ? "access_token" : "api_key"); };
-  return ConnectorPtr(std::make_unique<YouTubeConnector>(std::move(*s), source, config.alerts, std::move(*pacific)));
+  const bool token_file = has_secret(config, "access_token");
+  auto source = [config, oauth, token_file]() -> Result<std::string> {
+    if (oauth && !token_file) return Error("account " + config.id + ": no access token file (renewed by refreshing)");
+    return read_secret(config, oauth ? "access_token" : "api_key");
+  };
+  auto grant = [config] { return read_grant(config); };
+  return ConnectorPtr(
+      std::make_unique<YouTubeConnector>(std::move(*s), source, grant, config.alerts, std::move(*pacific)));
 }
 
 }  // namespace moderatord::connectors

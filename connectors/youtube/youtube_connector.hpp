@@ -5,7 +5,12 @@
 //
 //   channel_id                 the channel ("UC..."): its comments are the council's (own_reply)   required
 //   access_token_file / _credential   OAuth 2.0 bearer token (youtube.force-ssl scope): needed to
-//                              moderate; re-read after a 401, so a refresher can rotate it
+//                              moderate; re-read after a 401, so a refresher can rotate it. Optional
+//                              with a refresh token: the connector then gets its own
+//   client_id, client_secret_file / _credential, refresh_token_file / _credential
+//                              the OAuth client and an offline refresh token, all three or none: the
+//                              access token is renewed before it expires and after a 401
+//   token_url                  default https://oauth2.googleapis.com/token (tests point it at a fake)
 //   api_key_file / _credential an API key: reading only (no moderation); one of the two is required
 //   api_base                   default https://www.googleapis.com/youtube/v3 (tests point it at a fake)
 //   ca_file                    PEM file to trust instead of the system store

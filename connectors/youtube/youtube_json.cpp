@@ -146,6 +146,28 @@ std::optional<ApiError> parse_api_error(std::string_view body) {
   return e;
 }
 
+Result<AccessToken> parse_access_token(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  if (parser.parse(body.data(), body.size()).get_object().get(o) != simdjson::SUCCESS)
+    return Error("the token endpoint's answer is not a JSON object");
+  AccessToken t;
+  t.token = string_at(o, "access_token");
+  if (t.token.empty()) return Error("the token endpoint's answer holds no access_token");
+  std::int64_t n = 0;
+  if (o["expires_in"].get_int64().get(n) == simdjson::SUCCESS && n > 0) t.expires_in = n;
+  return t;
+}
+
+std::optional<OAuthError> parse_oauth_error(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  if (parser.parse(body.data(), body.size()).get_object().get(o) != simdjson::SUCCESS) return std::nullopt;
+  OAuthError e{string_at(o, "error"), string_at(o, "error_description")};
+  if (e.error.empty()) return std::nullopt;  // {"error": {...}} is the API's shape, not the token endpoint's
+  return e;
+}
+
 ApiErrorClass classify(const std::optional<ApiError>& e, unsigned http_status) noexcept {
   const std::string_view reason = e ? std::string_view(e->reason) : std::string_view();
   if (reason == "quotaExceeded" || reason == "dailyLimitExceeded" || (e && e->domain == "youtube.quota"))

@@ -4,6 +4,7 @@
 //   commentThreads.list  https://developers.google.com/youtube/v3/docs/commentThreads/list
 //   comments.list        https://developers.google.com/youtube/v3/docs/comments/list
 //   errors               https://developers.google.com/youtube/v3/docs/errors
+//   token refresh        https://developers.google.com/identity/protocols/oauth2/web-server#offline
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,5 +65,18 @@ enum class ApiErrorClass {
 // `http_status` decides when the body names no reason.
 ApiErrorClass classify(const std::optional<ApiError>& e, unsigned http_status) noexcept;
 std::string describe(const std::optional<ApiError>& e, unsigned http_status);  // "HTTP 403 quotaExceeded: ..."
+
+// Google's token endpoint, refresh_token grant. Success: {"access_token", "expires_in", "scope",
+// "token_type": "Bearer"}. A refusal (400/401): {"error": "invalid_grant", "error_description"}.
+struct AccessToken {
+  std::string token;            // never logged
+  std::int64_t expires_in = 0;  // seconds from now; 0 when not given
+};
+classifier::Result<AccessToken> parse_access_token(std::string_view body);  // errors never quote the body
+struct OAuthError {
+  std::string error;        // "invalid_grant", "invalid_client"...
+  std::string description;  // Google's text (may be empty)
+};
+std::optional<OAuthError> parse_oauth_error(std::string_view body);
 
 }  // namespace moderatord::connectors::youtube

@@ -154,6 +154,23 @@ TEST(QuotaLedger, PollsSlowDownBeforeTheQuotaRunsOut) {
   EXPECT_EQ(poll_delay(0, 0, 1, ten_hours, 300s), ten_hours);
 }
 
+TEST(YouTubeJson, TokenEndpointAnswers) {
+  // https://developers.google.com/identity/protocols/oauth2/web-server#offline
+  auto t = parse_access_token(R"({"access_token": "ya29.a0AfB_new", "expires_in": 3599,
+      "scope": "https://www.googleapis.com/auth/youtube.force-ssl", "token_type": "Bearer"})");
+  ASSERT_TRUE(t) << t.error().to_string();
+  EXPECT_EQ(t->token, "ya29.a0AfB_new");
+  EXPECT_EQ(t->expires_in, 3599);
+  EXPECT_FALSE(parse_access_token(R"({"error": "invalid_grant"})"));
+  EXPECT_FALSE(parse_access_token("not json"));
+  auto e = parse_oauth_error(R"({"error": "invalid_grant", "error_description": "Token has been expired or revoked."})");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->error, "invalid_grant");
+  EXPECT_EQ(e->description, "Token has been expired or revoked.");
+  EXPECT_FALSE(parse_oauth_error(R"({"error": {"code": 401, "message": "Request had invalid authentication credentials."}})"));
+  EXPECT_FALSE(parse_oauth_error("<html>"));
+}
+
 // --- the factory ---
 class YouTubeConfig : public ::testing::Test {
  protected:
@@ -162,6 +179,8 @@ class YouTubeConfig : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "token") << "ya29.secret-token\n";
     std::ofstream(dir_ / "key") << "AIzaSecretKey\n";
+    std::ofstream(dir_ / "client-secret") << "GOCSPX-secret-client\n";
+    std::ofstream(dir_ / "refresh") << "1//secret-refresh\n";
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   ConnectorConfig config(std::map<std::string, std::string> settings) {
@@ -220,6 +239,53 @@ TEST_F(YouTubeConfig, InvalidAccountsFailAtStartup) {
   // Errors never quote the secret.
   for (const auto& e : {error_of({{"channel_id", "UCcouncil"}, {"access_token_file", "token"}, {"poll_interval", "-1"}})})
     EXPECT_EQ(e.find("secret-token"), std::string::npos);
+}
+
+TEST_F(YouTubeConfig, RefreshTokenSettingsComeTogether) {
+  const std::map<std::string, std::string> full = {{"channel_id", "UCcouncil"},
+                                                   {"client_id", "123-abc.apps.googleusercontent.com"},
+                                                   {"client_secret_file", "client-secret"},
+                                                   {"refresh_token_file", "refresh"}};
+  // No access token needed: the connector gets one by refreshing, and can moderate.
+  auto refresh_only = make_connector(config(full));
+  ASSERT_TRUE(refresh_only) << refresh_only.error().to_string();
+  EXPECT_TRUE((*refresh_only)->capabilities().hide.supported);
+  auto with = [&](std::map<std::string, std::string> extra) {
+    auto s = full;
+    for (auto& [k, v] : extra) s[k] = v;  // not merge(): that keeps the existing value
+    return s;
+  };
+  auto both = make_connector(config(with({{"access_token_file", "token"}, {"token_url", "https://127.0.0.1:9/token"}})));
+  ASSERT_TRUE(both) << both.error().to_string();
+
+  // Two of the three: the error names the missing one.
+  auto without = [&](const std::string& key) {
+    auto s = with({{"access_token_file", "token"}});
+    s.erase(key);
+    return error_of(s);
+  };
+  EXPECT_NE(without("client_id").find("client_id is missing"), std::string::npos) << without("client_id");
+  EXPECT_NE(without("client_secret_file").find("client_secret_file / client_secret_credential is missing"),
+            std::string::npos);
+  EXPECT_NE(without("refresh_token_file").find("refresh_token_file / refresh_token_credential is missing"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"channel_id", "UCcouncil"}, {"access_token_file", "token"}, {"client_id", "123"}})
+                .find("client_secret_file / client_secret_credential is missing"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"channel_id", "UCcouncil"}, {"access_token_file", "token"}, {"token_url", "https://x/token"}})
+                .find("token_url is set"),
+            std::string::npos);
+  EXPECT_NE(error_of(with({{"token_url", "http://127.0.0.1/token"}})).find("token_url must be an https:// URL"),
+            std::string::npos);
+  EXPECT_NE(error_of(with({{"client_id", ""}})).find("client_id is empty"), std::string::npos);
+  auto missing = full;
+  missing["refresh_token_file"] = "no-such-file";
+  EXPECT_NE(error_of(missing).find("cannot read refresh_token"), std::string::npos);
+  // Errors never quote the secrets.
+  for (const auto& e : {without("client_id"), error_of(missing), error_of(with({{"poll_interval", "-1"}}))}) {
+    EXPECT_EQ(e.find("secret-client"), std::string::npos) << e;
+    EXPECT_EQ(e.find("secret-refresh"), std::string::npos) << e;
+  }
 }
 
 }  // namespace

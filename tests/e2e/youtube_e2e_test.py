@@ -12,6 +12,13 @@ action); a 429 with Retry-After holds the next call back; quotaExceeded stops th
 quota day changes (the persisted ledger says so across a restart); a refused token stops the calls
 and alerts the admins once, and a renewed token resumes them; a stop with a moderation call in
 flight finishes it cleanly. The token never reaches the log.
+
+YouTubeRefreshE2E: an account with client_id, a client secret and a refresh token but no access
+token gets its first token from the token endpoint; an access token that expires mid-run is renewed
+once (a poll and a moderation call refused together share the renewal) and the calls go on without
+an alert; a token endpoint that fails is tried again at the next poll, without an alert; a refused
+refresh token (invalid_grant) alerts once and stops the calls until a new one is written; a token
+about to expire is renewed before a call meets its expiry.
 """
 import json
 import os
@@ -230,6 +237,134 @@ class YouTubeE2E(PlatformE2E):
                          "done", "the call in flight was finished within the shutdown grace")
         self.assertEqual(self.d.sanitizer_findings(), [])
         self.d.start()
+
+
+REFRESH_ACCOUNT = "council-yt-refresh"
+CLIENT_ID = "123456789012-fake.apps.googleusercontent.com"
+CLIENT_SECRET = "GOCSPX-test-secret-" + os.urandom(6).hex()
+REFRESH_TOKEN = "1//0g-test-refresh-" + os.urandom(6).hex()
+NEW_REFRESH_TOKEN = REFRESH_TOKEN + "-reauthorised"
+
+
+class YouTubeRefreshE2E(PlatformE2E):
+    secret_in_log_message = "a token or the client secret appears in moderatord's log"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.make_temp_dirs("moderatord-youtube-refresh-e2e-")
+        cls.fake = YouTubeFake(os.path.join(cls.tmp, "fake"), tokens=(), channel_id=CHANNEL,
+                               client=(CLIENT_ID, CLIENT_SECRET), refresh_tokens=(REFRESH_TOKEN,))
+        cls.fake.add_thread("Ugr_old1", "vid00000001", "Thanks for fixing the streetlight", created=HOUR_AGO)
+        cls.refresh_file = cls.write_secret_file("youtube.refresh", REFRESH_TOKEN)
+        account = {"id": REFRESH_ACCOUNT, "platform": "youtube", "mode": "enforce", "channel_id": CHANNEL,
+                   "client_id": CLIENT_ID, "client_secret_file": cls.write_secret_file("client.secret", CLIENT_SECRET),
+                   "refresh_token_file": cls.refresh_file, "token_url": cls.fake.token_url,
+                   "api_base": cls.fake.base_url, "ca_file": cls.fake.ca_file, "poll_interval": POLL,
+                   "batch_window_ms": 300, "quota_per_day": QUOTA}
+        cls.start_daemon(BIN, SRC, CACHE, [account], outbox={"initial_backoff_ms": 100, "max_backoff_ms": 1000})
+
+    @classmethod
+    def secrets_never_logged(cls):
+        return (CLIENT_SECRET, REFRESH_TOKEN, NEW_REFRESH_TOKEN) + tuple(cls.fake.issued)
+
+    def comment(self, platform_id):
+        return self.db.scalar("SELECT id FROM comments WHERE account = ? AND platform_id = ?",
+                              (REFRESH_ACCOUNT, platform_id))
+
+    def token_requests(self, after=0.0):
+        return [r for r in self.fake.requests_to("POST", "/token") if r["time"] > after]
+
+    def api_requests(self, after=0.0):
+        return [r for r in self.fake.requests_to(None, "/youtube/v3/") if r["time"] > after]
+
+    # --- tests, in name order ---
+    def test_1_first_access_token_by_refreshing(self):
+        wait_for(lambda: self.comment("Ugr_old1"), 60, "the first poll")
+        self.assertEqual(self.fake.refreshes, 1)
+        first = self.token_requests()[0]
+        self.assertEqual(first["content_type"], "application/x-www-form-urlencoded")
+        self.assertEqual(first["form"], {"grant_type": "refresh_token", "refresh_token": REFRESH_TOKEN,
+                                         "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+        self.assertEqual({r["token"] for r in self.api_requests()}, {self.fake.issued[0]})
+        self.assertEqual(self.fake.unauthorized, 0)  # no call went out before the first token
+
+    def test_2_expired_access_token_is_renewed_once(self):
+        refreshes, unauthorized = self.fake.refreshes, self.fake.unauthorized
+        # The moderation call is held back in the fake (which checks the token after the delay)
+        # while the token expires, and the renewal is slow: the polls every POLL s are refused
+        # meanwhile too, and all of them must share one renewal.
+        self.fake.delay_next("/comments/setModerationStatus", 2)
+        self.fake.add_thread("Ugr_bad1", "vid00000002", OBSCENE, created=time.time())
+        wait_for(lambda: self.fake.requests_to("POST", "/comments/setModerationStatus"), 60, "the moderation call")
+        self.fake.delay_next("/token", 2)
+        expired = time.time()
+        self.fake.expire_access_tokens()
+        wait_for(lambda: self.fake.moderation.get("Ugr_bad1") == "heldForReview", 60, "Ugr_bad1 held for review")
+        self.fake.add_thread("Ugr_new1", "vid00000002", "Is the car park free on Sundays?", created=time.time())
+        wait_for(lambda: self.comment("Ugr_new1"), 60, "a poll after the renewal")
+        self.assertGreater(self.fake.unauthorized, unauthorized, "no call met the expired token")
+        self.assertEqual(self.fake.refreshes, refreshes + 1)
+        self.assertEqual(len(self.token_requests(after=expired)), 1)
+        self.assertEqual(self.fake.requests_to("POST", "/comments/setModerationStatus")[-1]["token"],
+                         self.fake.issued[-1])
+        row = self.comment("Ugr_bad1")
+        wait_for(lambda: self.db.scalar("SELECT state FROM outbox WHERE comment_id = ? AND kind = 'hide'", (row,))
+                 == "done", 30, "the hide done")
+        self.assertEqual(self.alert_rows(), [])
+        self.assertNotIn("YouTube refused", self.d.log())
+
+    def test_3_token_endpoint_failing_is_retried_at_the_next_poll(self):
+        refreshes = self.fake.refreshes
+        # More 503s than the HTTPS client's retries (4 tries): this renewal fails.
+        self.fake.fail_next("/token", 503, body={"error": "backend_error"}, count=4)
+        self.fake.expire_access_tokens()
+        self.d.wait_log(r"could not renew the access token", timeout=60)
+        wait_for(lambda: self.fake.refreshes == refreshes + 1, 60, "the renewal at a later poll")
+        self.fake.add_thread("Ugr_new2", "vid00000002", "When do the bins go out at Christmas?", created=time.time())
+        wait_for(lambda: self.comment("Ugr_new2"), 60, "a poll after the renewal")
+        self.assertEqual(self.alert_rows(), [])
+
+    def test_4_refused_refresh_token_alerts_once_and_resumes_when_renewed(self):
+        self.fake.revoke_refresh_token(REFRESH_TOKEN)
+        self.fake.expire_access_tokens()
+        alerts = wait_for(self.alert_rows, 60, "the admin alert")
+        self.assertEqual(len(alerts), 1, alerts)
+        a = alerts[0]
+        self.assertEqual((a["account"], a["platform"]), (REFRESH_ACCOUNT, "youtube"))
+        self.assertIn("refresh token", a["subject"])
+        self.assertIn("refresh_token_file", a["detail"])
+        for secret in self.secrets_never_logged():
+            self.assertNotIn(secret, json.dumps(a))
+        # No calls at all now: neither the API nor the token endpoint.
+        stopped = time.time() + 0.5
+        time.sleep(POLL * 3)
+        self.assertEqual(self.api_requests(after=stopped), [])
+        self.assertEqual(self.token_requests(after=stopped), [])
+        self.assertEqual(len(self.alert_rows()), 1)
+        # The admin authorises the app again and writes the new refresh token: calls resume.
+        self.fake.add_refresh_token(NEW_REFRESH_TOKEN)
+        with open(self.refresh_file, "w") as f:
+            f.write(NEW_REFRESH_TOKEN + "\n")
+        self.d.wait_log(r"a new refresh token", timeout=30)
+        self.fake.add_thread("Ugr_new3", "vid00000003", "Thank you for the new benches", created=time.time())
+        wait_for(lambda: self.comment("Ugr_new3"), 60, "a poll with the renewed token")
+        self.assertEqual(self.token_requests()[-1]["form"]["refresh_token"], NEW_REFRESH_TOKEN)
+        self.assertEqual(len(self.alert_rows()), 1)
+
+    def test_5_renewed_before_it_expires(self):
+        # Tokens that last 6 s are renewed 3 s in (half their life; 5 minutes before for Google's
+        # hour), when a call is about to go out: no call meets the expiry, so no 401.
+        self.fake.expires_in = 6
+        try:
+            refreshes = self.fake.refreshes
+            self.fake.expire_access_tokens()
+            wait_for(lambda: self.fake.refreshes == refreshes + 1, 30, "the renewal after the 401")
+            unauthorized = self.fake.unauthorized
+            wait_for(lambda: self.fake.refreshes >= refreshes + 3, 30, "two renewals before expiry")
+            self.assertEqual(self.fake.unauthorized, unauthorized)
+        finally:
+            self.fake.expires_in = 3599
+        self.assertEqual(len(self.alert_rows()), 1)  # test_4's
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ Endpoints, in the documented shapes (https://developers.google.com/youtube/v3/do
   GET  /youtube/v3/comments?part=snippet&parentId=&maxResults=&pageToken=   all replies of a thread
   POST /youtube/v3/comments/setModerationStatus?id=a,b&moderationStatus=   204, or Google's error
        objects (commentNotFound 404, invalid status 400)
+  POST /token                        Google's OAuth 2.0 token endpoint, refresh_token grant only
+       (https://developers.google.com/identity/protocols/oauth2/web-server#offline): a form body with
+       grant_type, refresh_token, client_id, client_secret; answers a new access token (which the API
+       then takes) with expires_in, or 401 invalid_client / 400 invalid_grant as Google does
 Auth: `Authorization: Bearer <token>` for a known token, or `key=<api key>`; otherwise 401 authError.
 
     fake = YouTubeFake(workdir, tokens=("tok",), page_size=2)
@@ -17,6 +21,12 @@ Auth: `Authorization: Bearer <token>` for a known token, or `key=<api key>`; oth
     fake.fail_next("/commentThreads", 403, QUOTA_EXCEEDED)   # errors on demand, like the Graph fake
     fake.moderation                     # comment id -> the last moderationStatus set
     fake.requests, fake.requests_to(method, path_part)
+
+    fake = YouTubeFake(workdir, tokens=(), client=("id", "secret"), refresh_tokens=("1//r",))
+    fake.token_url                      # for the account's token_url
+    fake.expire_access_tokens()         # every access token so far is refused (401 authError)
+    fake.revoke_refresh_token("1//r")   # the token endpoint answers invalid_grant for it
+    fake.refreshes, fake.issued         # access tokens issued by refreshing; fake.unauthorized: 401s sent
 """
 import base64
 import json
@@ -50,7 +60,8 @@ AUTH_ERROR = google_error(401, "authError", "Request had invalid authentication 
 
 
 class YouTubeFake:
-    def __init__(self, workdir, tokens=("test-youtube-token",), keys=(), page_size=100, channel_id="UCcouncil"):
+    def __init__(self, workdir, tokens=("test-youtube-token",), keys=(), page_size=100, channel_id="UCcouncil",
+                 client=None, refresh_tokens=(), expires_in=3599):
         self.ca_file, cert, key = make_test_ca(workdir)
         self.lock = threading.RLock()  # re-entrant: a test may hold it over several add_thread calls
         self.tokens, self.keys = set(tokens), set(keys)
@@ -62,6 +73,12 @@ class YouTubeFake:
         self.requests = []
         self._faults = []
         self._delays = []       # [path part, seconds, count]: answers held back (a slow API)
+        self.client_id, self.client_secret = client or (None, None)
+        self.refresh_tokens = set(refresh_tokens)
+        self.expires_in = expires_in
+        self.refreshes = 0      # access tokens issued by the token endpoint
+        self.issued = []        # those tokens, in order
+        self.unauthorized = 0   # API calls answered 401 authError
         handler = self._handler_class()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -70,6 +87,7 @@ class YouTubeFake:
         self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.base_url = f"https://127.0.0.1:{self.port}/youtube/v3"
+        self.token_url = f"https://127.0.0.1:{self.port}/token"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -104,6 +122,19 @@ class YouTubeFake:
         """Hold the next `count` answers to paths containing `path_part` back by `seconds` (recorded first)."""
         with self.lock:
             self._delays.append([path_part, seconds, count])
+
+    def expire_access_tokens(self):
+        """Every access token known so far expires: the API answers 401 authError to it."""
+        with self.lock:
+            self.tokens.clear()
+
+    def revoke_refresh_token(self, token):
+        with self.lock:
+            self.refresh_tokens.discard(token)
+
+    def add_refresh_token(self, token):
+        with self.lock:
+            self.refresh_tokens.add(token)
 
     def faults_pending(self, path_part):
         with self.lock:
@@ -180,13 +211,16 @@ class YouTubeFake:
         url = urllib.parse.urlsplit(h.path)
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         length = int(h.headers.get("Content-Length") or 0)
-        if length:
-            h.rfile.read(length)
+        body = h.rfile.read(length) if length else b""
         auth = h.headers.get("Authorization", "")
         token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        form = {}
+        if h.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            form = {k: v[-1] for k, v in urllib.parse.parse_qs(body.decode(), keep_blank_values=True).items()}
         with self.lock:
             self.requests.append({"method": method, "path": url.path, "query": query, "time": time.time(),
-                                  "token": token, "key": query.get("key", ""),
+                                  "token": token, "key": query.get("key", ""), "form": form,
+                                  "content_type": h.headers.get("Content-Type"),
                                   "content_length": h.headers.get("Content-Length")})
             fault = None
             for f in self._faults:
@@ -205,11 +239,38 @@ class YouTubeFake:
         if fault:
             return self._reply(h, fault[1], fault[2] if fault[2] is not None else
                                google_error(fault[1], "backendError", "Backend Error", domain="global"), fault[3])
-        if token not in self.tokens and query.get("key", "") not in self.keys:
+        if method == "POST" and url.path == "/token":
+            with self.lock:
+                status, answer = self._token(h.headers.get("Content-Type", ""), form)
+            return self._reply(h, status, answer)
+        with self.lock:
+            refused = token not in self.tokens and query.get("key", "") not in self.keys
+            if refused:
+                self.unauthorized += 1
+        if refused:
             return self._reply(h, 401, AUTH_ERROR)
         with self.lock:
             status, body = self._route(method, url.path, query, bool(token))
         self._reply(h, status, body)
+
+    def _token(self, content_type, form):
+        """The refresh_token grant, with Google's answers (400/401 and an OAuth error object)."""
+        if not content_type.startswith("application/x-www-form-urlencoded"):
+            return 400, {"error": "invalid_request", "error_description": "Bad Request"}
+        if form.get("grant_type") != "refresh_token":
+            return 400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type: "
+                         + form.get("grant_type", "")}
+        if self.client_id is None or form.get("client_id") != self.client_id or \
+                form.get("client_secret") != self.client_secret:
+            return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
+        if form.get("refresh_token") not in self.refresh_tokens:
+            return 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+        new = "ya29.fake-renewed-" + os.urandom(8).hex()
+        self.tokens.add(new)
+        self.issued.append(new)
+        self.refreshes += 1
+        return 200, {"access_token": new, "expires_in": self.expires_in,
+                     "scope": "https://www.googleapis.com/auth/youtube.force-ssl", "token_type": "Bearer"}
 
     def _route(self, method, path, query, oauth):
         if method == "GET" and path == "/youtube/v3/commentThreads":
