@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "connectors/meta/graph_json.hpp"
 
@@ -154,6 +155,11 @@ Result<AccessToken> parse_access_token(std::string_view body) {
   AccessToken t;
   t.token = string_at(o, "access_token");
   if (t.token.empty()) return Error("the token endpoint's answer holds no access_token");
+  // It goes into an Authorization header: RFC 6750's token characters only, never a CR or LF that
+  // would end the header early.
+  for (const char c : t.token)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("-._~+/=").find(c) == std::string_view::npos)
+      return Error("the token endpoint's access_token holds a character a bearer token cannot have");
   std::int64_t n = 0;
   if (o["expires_in"].get_int64().get(n) == simdjson::SUCCESS && n > 0) t.expires_in = n;
   return t;

@@ -163,6 +163,10 @@ TEST(YouTubeJson, TokenEndpointAnswers) {
   EXPECT_EQ(t->expires_in, 3599);
   EXPECT_FALSE(parse_access_token(R"({"error": "invalid_grant"})"));
   EXPECT_FALSE(parse_access_token("not json"));
+  // It goes into a header: a CR or LF (or anything outside RFC 6750's token characters) is refused.
+  EXPECT_FALSE(parse_access_token(R"({"access_token": "ya29.x\r\nX-Injected: 1", "expires_in": 3599})"));
+  EXPECT_FALSE(parse_access_token(R"({"access_token": "ya29 x"})"));
+  EXPECT_TRUE(parse_access_token(R"({"access_token": "ya29.A0-_~+/b=="})"));
   auto e = parse_oauth_error(R"({"error": "invalid_grant", "error_description": "Token has been expired or revoked."})");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->error, "invalid_grant");

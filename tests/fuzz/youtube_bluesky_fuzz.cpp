@@ -37,6 +37,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (auto p = youtube::parse_comment_replies(body, channel, "vid")) check(*p, "youtube");
   (void)youtube::describe(youtube::parse_api_error(body), 403);
+  // Google's token endpoint: a token is never empty, an expiry never negative, an error says what.
+  if (auto t = youtube::parse_access_token(body)) {
+    if (t->token.empty() || t->expires_in < 0) std::abort();
+    if (t->token.find_first_of("\r\n ") != std::string::npos) std::abort();
+  } else if (t.error().to_string().empty()) {
+    std::abort();
+  }
+  if (auto e = youtube::parse_oauth_error(body); e && e->error.empty()) std::abort();
 
   const bluesky::Account account{"fuzz", "did:plc:iijrtk7ocored6zuziwmqq3c"};
   if (auto p = bluesky::parse_notifications(body, account)) {
