@@ -435,6 +435,8 @@ net::awaitable<YouTubeConnector::Call> YouTubeConnector::call(std::string method
       out.response = std::move(*r);
       co_return out;
     }
+    out.error.reset();  // the refused attempt's error says nothing about the one sent again
+    out.cls = ApiErrorClass::other;
     http::HttpsRequest again = request(method, url, max_wait);
     r = co_await client_->send(std::move(again));
     if (r) ledger_.charge(cost * std::max(1, r->attempts), now_ms());
