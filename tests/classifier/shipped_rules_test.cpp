@@ -60,6 +60,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"\xd1\x95h\xd1\x96t council", Category::obscene},      // Cyrillic ѕ and і
         Case{"you absolute c*nt", Category::obscene},
         Case{"I know where you live", Category::abusive},
+        Case{"I'm going to get you for this, you'll pay", Category::abusive},
+        Case{"I'll hang you, I swear", Category::abusive},
         Case{"ring 07700 900123 and ask for Dave at 14 Elm Road", Category::personal_data}));
 
 class HardNegative : public ::testing::TestWithParam<const char*> {};
@@ -89,7 +91,13 @@ INSTANTIATE_TEST_SUITE_P(
         // A word talked about, not used; other senses of words that are also slurs or insults.
         "I admit my use of the word 'bastards' was wrong, sorry", "The use of the term 'wog' got him banned",
         "The auto tranny on the van went again, garage says a rebuilt tranny is £900",
-        "The dog treed a coon by the canal", "Hoe hoe hoe, merry Christmas from the parish council"));
+        "The dog treed a coon by the canal", "Hoe hoe hoe, merry Christmas from the parish council",
+        // "get", "deal with", "sort out", "beat", "hurt" with a person are threats only with something
+        // hostile beside them.
+        "We will get you a replacement bin this week", "I'll deal with them tomorrow morning",
+        "I'll sort you out with a permit form, just pop in", "We're going to beat them in the cup final",
+        "I'll shoot you an email with the minutes", "Someone needs to get the mayor to come and see this road",
+        "I'll hang them on the wall in the village hall", "These charges are going to hurt them in the pocket"));
 
 }  // namespace
 }  // namespace moderatord::classifier
