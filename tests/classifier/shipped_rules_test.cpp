@@ -97,7 +97,10 @@ INSTANTIATE_TEST_SUITE_P(
         "We will get you a replacement bin this week", "I'll deal with them tomorrow morning",
         "I'll sort you out with a permit form, just pop in", "We're going to beat them in the cup final",
         "I'll shoot you an email with the minutes", "Someone needs to get the mayor to come and see this road",
-        "I'll hang them on the wall in the village hall", "These charges are going to hurt them in the pocket"));
+        "I'll hang them on the wall in the village hall", "These charges are going to hurt them in the pocket",
+        // How residents and the council point at things; a dog show; the council's own number.
+        "Click here for the consultation document", "Bitches and puppies at the dog show need water bowls please",
+        "Call 01632 960000 for the council switchboard"));
 
 }  // namespace
 }  // namespace moderatord::classifier
