@@ -81,7 +81,7 @@ std::string cache_key(const PatternTable& patterns) {
   hs_populate_platform(&plat);
   std::ostringstream k;
   k << kEngineFormat << '|' << hs_version() << '|' << plat.tune << '|' << plat.cpu_features << '|'
-    << kRegexFlags << '\n';
+    << kRegexFlags << '|' << kExactRegexFlags << '\n';
   // Ids are positions, so order matters and is part of what is hashed.
   // Whole-word groups are not in the databases, but their ids are positions all the same.
   for (std::size_t g = 0; g < patterns.groups.size(); ++g)
@@ -90,7 +90,7 @@ std::string cache_key(const PatternTable& patterns) {
   // A regex's prefilter is what its database holds (regex_prefix.hpp).
   for (const auto& r : patterns.regexes)
     k << (r.rare ? 'R' : 'r') << r.regex.size() << ':' << r.regex << '|' << r.prefilter.size() << ':' << r.prefilter
-      << '\n';
+      << '|' << int{r.width} << '\n';
   return hex_sha256(k.str());
 }
 

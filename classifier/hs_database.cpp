@@ -53,7 +53,8 @@ bool compile_literals(const PatternTable& patterns, const RuleSource& source, st
   return true;
 }
 
-// The regexes with RegexPattern::rare == rare, in prefilter mode; ids are regex indexes.
+// The regexes with RegexPattern::rare == rare, in prefilter mode but for those of exact width (run
+// as they are, every match reported); ids are regex indexes.
 bool compile_regexes(const PatternTable& patterns, const RuleSource& source, bool rare, DatabasePtr& out,
                      std::vector<Diagnostic>& errors) {
   std::vector<const char*> exprs;
@@ -62,7 +63,7 @@ bool compile_regexes(const PatternTable& patterns, const RuleSource& source, boo
     if (patterns.regexes[i].rare != rare) continue;
     const RegexPattern& p = patterns.regexes[i];
     exprs.push_back(p.prefilter.empty() ? p.regex.c_str() : p.prefilter.c_str());
-    flags.push_back(kRegexFlags);
+    flags.push_back(p.width != 0 ? kExactRegexFlags : kRegexFlags);
     ids.push_back(static_cast<unsigned>(i));
   }
   if (exprs.empty()) return true;
@@ -106,7 +107,7 @@ std::vector<Diagnostic> check_regexes(PatternTable& patterns, const RuleSource& 
     hs_compile_error_t* err = nullptr;
     for (const std::string* expr : {&p.regex, &p.prefilter}) {
       if (expr->empty()) continue;
-      if (hs_expression_info(expr->c_str(), kRegexFlags, &info, &err) != HS_SUCCESS) {
+      if (hs_expression_info(expr->c_str(), p.width != 0 ? kExactRegexFlags : kRegexFlags, &info, &err) != HS_SUCCESS) {
         errors.push_back(describe(source, p.role, p.owner, *expr, err->message));
         hs_free_compile_error(err);
       } else {

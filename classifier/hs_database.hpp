@@ -48,5 +48,7 @@ Result<Databases> compile_databases(const PatternTable& patterns, const RuleSour
 // Flags the text-view regexes are compiled with (part of the cache key through the format version).
 // SINGLEMATCH: one "may match" per pattern is all the scanner needs; RE2 finds every match.
 inline constexpr unsigned kRegexFlags = HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH;
+// For a regex of exact width (RegexPattern::width): every match, exactly.
+inline constexpr unsigned kExactRegexFlags = HS_FLAG_CASELESS;
 
 }  // namespace moderatord::classifier

@@ -200,6 +200,49 @@ std::vector<std::string> fixed_alternatives(std::string_view regex) {
   return out;
 }
 
+std::uint8_t exact_width(std::string_view regex) {
+  std::size_t i = 0, width = 0;
+  if (!regex.empty() && regex[0] == '^') i = 1;
+  // One escape: a class shorthand or an escaped punctuation character (both one byte); false for the
+  // rest (\x41, \S, \p{L}, ...).
+  auto one_byte_escape = [](char n) {
+    const auto u = static_cast<unsigned char>(n);
+    return n == 'd' || n == 's' || n == 'w' || (u < 0x80 && std::ispunct(u));
+  };
+  while (i < regex.size()) {
+    const char c = regex[i];
+    if (static_cast<unsigned char>(c) >= 0x80) return 0;
+    if (c == '\\') {
+      if (i + 1 >= regex.size()) return 0;
+      const char n = regex[i + 1];
+      i += 2;
+      if (n == 'b') continue;  // zero width
+      if (!one_byte_escape(n)) return 0;
+    } else if (c == '[') {
+      std::size_t j = i + 1;
+      if (j < regex.size() && (regex[j] == '^' || regex[j] == ']')) return 0;
+      while (j < regex.size() && regex[j] != ']') {
+        const char k = regex[j];
+        if (static_cast<unsigned char>(k) >= 0x80 || k == '[') return 0;
+        if (k == '\\') {
+          if (j + 1 >= regex.size() || !one_byte_escape(regex[j + 1])) return 0;
+          j += 2;
+        } else {
+          ++j;
+        }
+      }
+      if (j >= regex.size()) return 0;
+      i = j + 1;
+    } else if (std::string_view("^$.]()*+?{}|").find(c) != std::string_view::npos) {
+      return 0;
+    } else {
+      ++i;
+    }
+    if (++width > 255) return 0;
+  }
+  return static_cast<std::uint8_t>(width);
+}
+
 Result<PatternTable> build_patterns(const RuleSource& source, Normaliser& normaliser) {
   PatternTable table;
   std::vector<Diagnostic> errors;
@@ -228,13 +271,15 @@ Result<PatternTable> build_patterns(const RuleSource& source, Normaliser& normal
         if (p.size() > prefilter.size() && is_concatenation_prefix(re, p)) prefilter = p;
       std::string stripped = strip_invisible(re);
       auto fixed = fixed_alternatives(stripped);
+      const std::uint8_t width = prefilter.empty() && fixed.empty() ? exact_width(stripped) : 0;
       table.regexes.push_back(
-          {std::move(stripped), i, Role::rule, nullptr, std::move(fixed), false, strip_invisible(prefilter)});
+          {std::move(stripped), i, Role::rule, nullptr, std::move(fixed), false, strip_invisible(prefilter), width});
     }
     for (const auto& re : r.unless_regexes) {
       std::string stripped = strip_invisible(re);
       auto fixed = fixed_alternatives(stripped);
-      table.regexes.push_back({std::move(stripped), i, Role::unless, nullptr, std::move(fixed)});
+      const std::uint8_t width = fixed.empty() ? exact_width(stripped) : 0;
+      table.regexes.push_back({std::move(stripped), i, Role::unless, nullptr, std::move(fixed), false, {}, width});
     }
   }
   for (std::uint32_t i = 0; i < source.allow.size(); ++i) {

@@ -56,7 +56,17 @@ struct RegexPattern {
   std::vector<std::string> fixed;
   bool rare = false;  // every match holds a rare byte (rare_bytes.hpp): scanned only where there is one
   std::string prefilter = {};  // what Hyperscan scans for, when not the whole regex (regex_prefix.hpp)
+  // Non-zero when every match is exactly this many ASCII bytes (exact_width): Hyperscan then runs the
+  // regex itself rather than a prefilter, reports every match, and each match starts `width` bytes
+  // before its end, so RE2 is not needed. The @mention regexes are such, and fire on most tweets.
+  std::uint8_t width = 0;
 };
+
+// The width of every match of `regex` when it is a plain sequence of single-byte ASCII atoms (a
+// character, an escaped punctuation character, \d \s \w, a class like [\s(] or [a-z0-9_]), with
+// at most a leading ^ and \b assertions: no repetition, alternation, group, dot or negated class.
+// 0 for any other regex, or a width above 255.
+std::uint8_t exact_width(std::string_view regex);
 
 // The alternatives of a regex made only of fixed strings without ASCII letters (case folding cannot
 // matter), or nothing when it uses any other regex syntax.

@@ -16,7 +16,8 @@ int on_word_match(unsigned id, unsigned long long, unsigned long long to, unsign
 }
 
 int on_text_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
-  // Prefilter mode with SINGLEMATCH: at most one "may match" per pattern; RE2 confirms it.
+  // Prefilter mode with SINGLEMATCH: at most one "may match" per pattern; RE2 confirms it. A regex
+  // of exact width: every match, in order of end.
   static_cast<std::vector<Scanner::Hit>*>(ctx)->push_back({id, static_cast<std::uint32_t>(to)});
   return 0;
 }
@@ -31,6 +32,8 @@ void merge_by_end(std::vector<LiteralHit>& hits, std::size_t from, std::size_t m
 
 // Matches of one regex a comment may hold that we record (the rule counts once anyway).
 constexpr int kMaxRegexMatches = 8;
+// A text hit already taken with an earlier hit of its regex (exact-width regexes).
+constexpr std::uint32_t kDone = ~std::uint32_t{0};
 
 [[noreturn]] void scan_failed(hs_error_t err) {
   // The databases were compiled and validated and the scratch allocated for them: a scan error is
@@ -191,8 +194,29 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
       }
     }
   }
-  for (const Hit& h : text_hits_) {
+  for (std::size_t k = 0; k < text_hits_.size(); ++k) {
+    const Hit h = text_hits_[k];
+    if (h.id == kDone) continue;
     const RegexPattern& p = pt.regexes[h.id];
+    if (p.width != 0) {
+      // Hyperscan's exact matches, all of this regex's taken here at its first: leftmost first and
+      // not overlapping, as RE2's search from the end of the previous match would find them.
+      int n = 0;
+      std::uint32_t next = 0;  // where the next match may start
+      for (std::size_t j = k; j < text_hits_.size() && n < kMaxRegexMatches; ++j) {
+        if (text_hits_[j].id != h.id) continue;
+        const std::uint32_t to = text_hits_[j].to, from = to - p.width;
+        if (from < next) continue;
+        const Span span = text.text_span(from, to);
+        if (p.role == Role::unless) unless_spans_.emplace_back(p.owner, span);
+        else candidates.push_back({p.owner, span});
+        next = to;
+        ++n;
+      }
+      for (std::size_t j = k + 1; j < text_hits_.size(); ++j)
+        if (text_hits_[j].id == h.id) text_hits_[j].id = kDone;
+      continue;
+    }
     const std::string_view t = text.text();
     re2::StringPiece m;
     std::size_t pos = 0;

@@ -175,6 +175,51 @@ TEST(FixedRegexes, FindWhatRe2Finds) {
   EXPECT_EQ(found, (std::vector<std::string>{"?", "?", "?", "!!"}));
 }
 
+TEST(ExactWidth, PlainSequencesOfOneByteAtoms) {
+  EXPECT_EQ(exact_width("^@[a-z0-9_]"), 2);
+  EXPECT_EQ(exact_width("[\\s(]@[a-z0-9_]"), 3);
+  EXPECT_EQ(exact_width("\\bab\\.\\d"), 4);          // \b has no width
+  EXPECT_EQ(exact_width("x[\\]]"), 2);                   // an escaped ] inside a class
+  EXPECT_EQ(exact_width("a?"), 0);                       // repetition
+  EXPECT_EQ(exact_width("a|b"), 0);                      // alternation
+  EXPECT_EQ(exact_width("(ab)"), 0);
+  EXPECT_EQ(exact_width("a.b"), 0);                      // a dot may match a byte of a longer character
+  EXPECT_EQ(exact_width("[^a]"), 0);                     // so may a negated class
+  EXPECT_EQ(exact_width("\\S"), 0);
+  EXPECT_EQ(exact_width("\\x41"), 0);
+  EXPECT_EQ(exact_width("ab$"), 0);
+  EXPECT_EQ(exact_width("\xc2\xa3\\d"), 0);             // "£": not ASCII
+  EXPECT_EQ(exact_width("[ab"), 0);                      // unclosed
+  EXPECT_EQ(exact_width("a\\"), 0);                      // a lone backslash
+}
+
+// Exact-width regexes skip RE2: Hyperscan reports every match and the scanner keeps them as RE2's
+// search would, leftmost first and not overlapping, with spans in the original text.
+TEST(ExactWidth, MatchesAsRe2WouldFindThem) {
+  RuleSource src;
+  std::vector<Diagnostic> errors;
+  parse_rule_file("[[rule]]\nid = \"m\"\ncategory = \"abusive\"\nregex = ['[\\s(]@[a-z0-9_]', 'aba']\n", "m.toml", src,
+                  errors);
+  ASSERT_TRUE(errors.empty());
+  auto rs = RuleSet::build(std::move(src));
+  ASSERT_TRUE(rs) << rs.error().to_string();
+  ASSERT_EQ((*rs)->patterns().regexes.at(0).width, 3);
+  ASSERT_EQ((*rs)->patterns().regexes.at(1).width, 3);
+  Scanner scanner;
+  auto found = [&](const std::string& text) {
+    const Verdict v = scanner.classify(**rs, text);
+    std::vector<std::string> out;
+    for (const auto& m : v.matches) out.push_back(text.substr(m.span.begin, m.span.end - m.span.begin));
+    return out;
+  };
+  EXPECT_EQ(found("hi @Ann and (@bob_2) x@y"), (std::vector<std::string>{" @A", "(@b"}));
+  EXPECT_EQ(found("ababababa"), (std::vector<std::string>{"aba", "aba"}));  // not "bab", not overlapping
+  // Non-ASCII before: the spans still point at the original bytes.
+  EXPECT_EQ(found("caf\xc3\xa9 @jo"), (std::vector<std::string>{" @j"}));
+  // At most 8 matches of one regex are kept (the rule counts once anyway).
+  EXPECT_EQ(found(" @a @b @c @d @e @f @g @h @i @j").size(), 8U);
+}
+
 TEST(RareRegexes, OnlyWhereEveryMatchNeedsARareByte) {
   PatternTable t;
   for (const char* re : {"@[a-z]+", "£\\s?\\d", "[0-9]", "hello", "(?:a|@)b", "\\?", "x.*y", "\xf0\x9f\x96\x95"})
