@@ -234,14 +234,21 @@ void Normaliser::build_text_view(std::string_view in, NormalisedText& out) {
   const auto n = static_cast<int32_t>(in.size());
   for (int32_t i = 0; i < n;) {
     const int32_t begin = i;
-    UChar32 cp;
     if (s[i] < 0x80) {
-      cp = s[i++];
-      out.text_buf_ += static_cast<char>(cp);
-      out.text_begin_.push_back(static_cast<std::uint32_t>(begin));
-      out.text_end_.push_back(static_cast<std::uint32_t>(i));
+      // A run of ASCII (most of a comment with an emoji or a curly quote in it): copied as it is,
+      // each byte mapped to itself.
+      while (i < n && s[i] < 0x80) ++i;
+      out.text_buf_.append(in.data() + begin, static_cast<std::size_t>(i - begin));
+      const std::size_t at = out.text_begin_.size();
+      out.text_begin_.resize(at + static_cast<std::size_t>(i - begin));
+      out.text_end_.resize(at + static_cast<std::size_t>(i - begin));
+      for (int32_t j = begin; j < i; ++j) {
+        out.text_begin_[at + static_cast<std::size_t>(j - begin)] = static_cast<std::uint32_t>(j);
+        out.text_end_[at + static_cast<std::size_t>(j - begin)] = static_cast<std::uint32_t>(j + 1);
+      }
       continue;
     }
+    UChar32 cp;
     U8_NEXT(s, i, n, cp);
     if (cp < 0) {
       // Invalid UTF-8 is read as a separator: it never joins letters into a word, and the
@@ -306,10 +313,11 @@ void Normaliser::tokenize(std::string_view view) {
   std::uint32_t gap = 0;
   bool gap_newline = false;
   int32_t token_begin = -1;
+  bool letters_only = false;  // the open token is ASCII letters so far (build_word_view's fast path)
   auto close_token = [&](int32_t end) {
     if (token_begin >= 0) {
       tokens_.push_back({static_cast<std::uint32_t>(token_begin), static_cast<std::uint32_t>(end), gap,
-                         static_cast<std::uint32_t>(token_begin) - gap, gap_newline, false, false});
+                         static_cast<std::uint32_t>(token_begin) - gap, gap_newline, false, letters_only});
       gap = 0;
       gap_newline = false;
       token_begin = -1;
@@ -319,7 +327,11 @@ void Normaliser::tokenize(std::string_view view) {
     const unsigned char c = s[i];
     if (c < 0x80) {
       if (kClass[c] & kTokenByte) {
-        if (token_begin < 0) token_begin = i;
+        if (token_begin < 0) {
+          token_begin = i;
+          letters_only = true;
+        }
+        letters_only = letters_only && (kClass[c] & kLetter) != 0;
       } else {
         close_token(i);
         ++gap;
@@ -333,6 +345,7 @@ void Normaliser::tokenize(std::string_view view) {
     U8_NEXT(s, i, n, cp);
     if (cp >= 0 && (u_isalnum(cp) || u_charType(cp) == U_NON_SPACING_MARK)) {
       if (token_begin < 0) token_begin = begin;  // a letter of another script: part of the word
+      letters_only = false;
       continue;
     }
     close_token(begin);
@@ -398,7 +411,8 @@ void Normaliser::build_word_view(std::string_view view, const Map& map, Normalis
       wb[n] = we[n] = first_span.begin;
       wr[n++] = 1;
       const std::size_t word_start = n;
-      if (!masks_.any_repeat(tokens_[k].begin, tokens_[k].end - 1)) {
+      // (The masks are of the ASCII tokenizer's view only; other views take the squeezing loop.)
+      if (out.text_identity_ && !masks_.any_repeat(tokens_[k].begin, tokens_[k].end - 1)) {
         // No letter to squeeze (most words): a copy, which the compiler vectorises.
         const std::uint32_t b = tokens_[k].begin, len = tokens_[k].end - b;
         for (std::uint32_t j = 0; j < len; ++j) {

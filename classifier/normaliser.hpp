@@ -103,7 +103,7 @@ class Normaliser {
     std::uint32_t gap_begin;   // where those separator bytes start in the text view
     bool gap_newline;
     bool standalone;           // an emoji or symbol: its own word, never joined
-    bool letters_only;         // ASCII letters and nothing else (known for ASCII input only)
+    bool letters_only;         // ASCII letters and nothing else
   };
   const std::string& map_code_point(std::int32_t cp);
   void build_text_view(std::string_view in, NormalisedText& out);
