@@ -72,7 +72,8 @@ struct MailOptions {
   std::chrono::milliseconds smtp_connect_timeout{10000};   // Default: 10 s
   std::chrono::milliseconds smtp_timeout{60000};           // Default: 60 s for the whole submission
   std::filesystem::path sendmail = "/usr/sbin/sendmail";   // Default: /usr/sbin/sendmail (transport = "sendmail")
-  // Non-urgent escalations wait for a digest sent every interval (0: each goes at once). Off by
+  // Non-urgent escalations wait for a digest sent every interval from local midnight in time_zone
+  // (daemon/mail/digest_schedule.hpp; 0: each goes at once). Off by
   // default so that a config written before digests existed behaves as it did; the shipped
   // config turns both on.
   std::chrono::milliseconds digest_interval{0};            // Default: 0 (no digest)

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "connectors/blocking.hpp"
+#include "daemon/mail/digest_schedule.hpp"
 #include "daemon/mail/transport.hpp"
 #include "daemon/store_call.hpp"
 
@@ -158,7 +159,10 @@ net::awaitable<ActionOutcome> Mailer::execute(store::OutboxRow row, MailOptions 
   }
   if (to_digest) {
     const std::int64_t interval = options.digest_interval.count() > 0 ? options.digest_interval.count() : kRateLimitedDigestMs;
-    const std::int64_t due = (now / interval + 1) * interval;
+    // The zone was checked when the config was loaded; should it fail here after all, UTC keeps
+    // digests going.
+    auto tz = policy::TimeZone::load(options.time_zone);
+    const std::int64_t due = next_digest_due(now, interval, tz ? *tz : policy::TimeZone::utc());
     auto add = [id = row.id, group, payload = row.payload_json, due, now](store::Store& s) {
       return s.add_to_mail_digest(id, group, payload, due, now);
     };

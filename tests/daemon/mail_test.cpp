@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/mail/digest_schedule.hpp"
 #include "daemon/mail/mailer.hpp"
 #include "daemon/mail/mime.hpp"
 #include "daemon/mail/render.hpp"
@@ -45,6 +46,30 @@ MailTemplate shipped(std::string_view type) {
   auto t = parse_template(ss.str(), type);
   EXPECT_TRUE(t) << (t ? "" : t.error().to_string());
   return t ? *t : MailTemplate{};
+}
+
+// Digest times count from local midnight, so that they keep to the clerk's clock through the year.
+TEST(DigestSchedule, CountsFromLocalMidnight) {
+  auto tz = policy::TimeZone::load("Europe/London");
+  ASSERT_TRUE(tz);
+  auto at = [&](policy::LocalDate d, int h, int m) { return tz->to_utc({d, h, m, 0}); };
+  const policy::LocalDate summer{2026, 7, 1}, winter{2026, 1, 15};
+  constexpr std::int64_t kHour = 3600000;
+  // 4 hours: 12:00 BST in summer (counted from the epoch it was 13:00 BST), 12:00 GMT in winter.
+  EXPECT_EQ(next_digest_due(at(summer, 10, 30), 4 * kHour, *tz), at(summer, 12, 0));
+  EXPECT_EQ(next_digest_due(at(winter, 10, 30), 4 * kHour, *tz), at(winter, 12, 0));
+  // Daily: the coming local midnight, not 01:00 BST.
+  EXPECT_EQ(next_digest_due(at(summer, 10, 30), 24 * kHour, *tz), at(summer.next(), 0, 0));
+  // 5 hours does not divide the day: 00, 05, 10, 15, 20, then midnight again.
+  EXPECT_EQ(next_digest_due(at(summer, 20, 0), 5 * kHour, *tz), at(summer.next(), 0, 0));
+  EXPECT_EQ(next_digest_due(at(summer, 19, 59), 5 * kHour, *tz), at(summer, 20, 0));
+  // An interval dividing the hour is the same as counted from the epoch (the zone is whole hours).
+  const std::int64_t now = at(summer, 9, 7) + 1234;
+  EXPECT_EQ(next_digest_due(now, 60000, *tz), (now / 60000 + 1) * 60000);
+  // The spring change (29 March 2026, 01:00 GMT -> 02:00 BST): the day has 23 hours.
+  const policy::LocalDate spring{2026, 3, 29};
+  EXPECT_EQ(next_digest_due(at(spring, 23, 30), 24 * kHour, *tz), at(spring.next(), 0, 0));
+  EXPECT_EQ(next_digest_due(at(spring, 0, 30), kHour, *tz), at(spring, 0, 0) + kHour);  // 02:00 BST
 }
 
 TEST(MailTemplate, SectionsAndSubstitution) {
