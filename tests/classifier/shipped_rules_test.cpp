@@ -62,6 +62,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"I know where you live", Category::abusive},
         Case{"I'm going to get you for this, you'll pay", Category::abusive},
         Case{"I'll hang you, I swear", Category::abusive},
+        Case{"c0ck womble", Category::abusive},
+        Case{"gays shouldn't be allowed near kids", Category::discriminatory},
+        Case{"Invest in bitcoin with me and double your money in a week", Category::deceptive},
         Case{"ring 07700 900123 and ask for Dave at 14 Elm Road", Category::personal_data}));
 
 class HardNegative : public ::testing::TestWithParam<const char*> {};
