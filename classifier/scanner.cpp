@@ -107,6 +107,8 @@ void Scanner::scan(const RuleSet& rules, const NormalisedText& text, Verdict& ou
       merge_by_end(word_hits_, before, indexed);
     }
   }
+  const ScoreTable& table = rules.score_table();
+  for (const LiteralHit& h : word_hits_) table.prefetch(h.group);
   const auto t = text.text();
   if (dbs.text && !t.empty()) {
     if (auto err = hs_scan(dbs.text.get(), t.data(), static_cast<unsigned>(t.size()), 0, scratch_.get(),
