@@ -23,11 +23,14 @@ int on_text_match(unsigned id, unsigned long long, unsigned long long to, unsign
 }
 
 // hits[from, mid) and hits[mid, end), each in order of end, into one run in order of end (the first
-// before the second where both end together), as one scan would have reported them.
-void merge_by_end(std::vector<LiteralHit>& hits, std::size_t from, std::size_t mid) {
+// before the second where both end together), as one scan would have reported them. Through
+// `scratch`, which is kept: std::inplace_merge allocated a buffer on every call.
+void merge_by_end(std::vector<LiteralHit>& hits, std::size_t from, std::size_t mid, std::vector<LiteralHit>& scratch) {
   if (from == mid || mid == hits.size()) return;
-  std::inplace_merge(hits.begin() + static_cast<std::ptrdiff_t>(from), hits.begin() + static_cast<std::ptrdiff_t>(mid),
-                     hits.end(), [](const LiteralHit& a, const LiteralHit& b) { return a.to < b.to; });
+  scratch.assign(hits.begin() + static_cast<std::ptrdiff_t>(from), hits.end());
+  const auto split = scratch.begin() + static_cast<std::ptrdiff_t>(mid - from);
+  std::merge(scratch.begin(), split, split, scratch.end(), hits.begin() + static_cast<std::ptrdiff_t>(from),
+             [](const LiteralHit& a, const LiteralHit& b) { return a.to < b.to; });
 }
 
 // Matches of one regex a comment may hold that we record (the rule counts once anyway).
@@ -89,7 +92,7 @@ void Scanner::scan(const RuleSet& rules, const NormalisedText& text, Verdict& ou
                            on_word_match, &word_hits_);
         err != HS_SUCCESS)
       scan_failed(err);
-    merge_by_end(word_hits_, 0, indexed);
+    merge_by_end(word_hits_, 0, indexed, merge_scratch_);
   }
   // The common side of an anchored `near` pair counts only where its anchor matched.
   const auto& groups = rules.patterns().groups;
@@ -104,7 +107,7 @@ void Scanner::scan(const RuleSet& rules, const NormalisedText& text, Verdict& ou
                              on_word_match, &word_hits_);
           err != HS_SUCCESS)
         scan_failed(err);
-      merge_by_end(word_hits_, before, indexed);
+      merge_by_end(word_hits_, before, indexed, merge_scratch_);
     }
   }
   const ScoreTable& table = rules.score_table();

@@ -47,7 +47,7 @@ class Scanner {
   NormalisedText normalised_;
   ScratchPtr scratch_;
   const RuleSet* prepared_for_ = nullptr;
-  std::vector<LiteralHit> word_hits_, deferred_hits_;
+  std::vector<LiteralHit> word_hits_, deferred_hits_, merge_scratch_;
   std::vector<Hit> text_hits_;
   struct Candidate {
     std::uint32_t rule;
