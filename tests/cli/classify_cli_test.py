@@ -64,6 +64,23 @@ class Classify(unittest.TestCase):
         self.assertEqual(out[5]["id"], "last")
         self.assertEqual(out[5]["labels"], ["obscene"])
 
+    def test_crlf_blank_and_long_lines(self):
+        # A line of megabytes (read in 8 KiB pieces), CRLF endings and blank lines of spaces or "\r".
+        long_text = "x" * (3 * 1024 * 1024 + 17) + " fuck"
+        out = self.classify([
+            b'{"id": "crlf", "text": "what the f*ck"}\r\n',
+            b'\r\n',
+            b'   \n',
+            ('{"id": "long", "text": "%s"}\n' % long_text).encode(),
+            b'{"id": "after", "text": "lovely park"}\r\n',
+            b'not json\r\n',
+        ])
+        self.assertEqual([o.get("id") for o in out], ["crlf", "long", "after", None])
+        self.assertEqual(out[0]["labels"], ["obscene"])
+        self.assertEqual(out[1]["matches"][0]["start"], len(long_text) - 4)
+        self.assertEqual(out[2]["labels"], [])
+        self.assertEqual(out[3]["line"], 6)
+
     def test_escaped_text_and_unicode_ids_round_trip(self):
         out = self.classify(['{"id": "ü-1", "text": "line\\nbreak \\"quoted\\" \\u0066uck"}\n'.encode()])
         self.assertEqual(out[0]["id"], "ü-1")
