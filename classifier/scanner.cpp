@@ -183,11 +183,17 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
   // them in the word view). Each pair becomes one candidate spanning both.
   if (!near_hits_.empty()) {
     const std::string_view w = text.words();
+    // The first words alone, still in order of end: the search for a then-word's partner stops at
+    // the first that ends after the then-word begins.
+    near_firsts_.clear();
+    for (const NearHit& f : near_hits_)
+      if (!f.then) near_firsts_.push_back(f);
     for (const NearHit& t : near_hits_) {
       if (!t.then) continue;
       const int within = t.within;
-      for (const NearHit& f : near_hits_) {
-        if (f.then || f.rule != t.rule || f.near != t.near || f.end > t.begin) continue;
+      for (const NearHit& f : near_firsts_) {
+        if (f.end > t.begin) break;
+        if (f.rule != t.rule || f.near != t.near) continue;
         int spaces = 0;
         for (std::uint32_t i = f.end; i < t.begin && spaces <= within + 1; ++i) spaces += w[i] == ' ';
         if (spaces == 0 || spaces - 1 > within) continue;  // overlapping, or too far apart
@@ -260,9 +266,11 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
     const ScoreRule& r = table.rule(c.rule);
     // Several entries of one rule (a word and its '*' variant, "fuck" and "fuck*") can find the
     // same text: report it once.
+    // (Only a rule that already fired in this comment can have a match there to repeat.)
     bool duplicate = false;
-    for (const Match& m : out.matches)
-      duplicate = duplicate || (m.rule == c.rule && m.span.begin == c.span.begin && m.span.end == c.span.end);
+    if (fired_stamp_[c.rule] == stamp_)
+      for (const Match& m : out.matches)
+        duplicate = duplicate || (m.rule == c.rule && m.span.begin == c.span.begin && m.span.end == c.span.end);
     if (!duplicate && out.matches.size() < Verdict::kMaxMatches) out.matches.push_back({c.rule, r.category, c.span});
     if (fired_stamp_[c.rule] == stamp_) continue;
     fired_stamp_[c.rule] = stamp_;

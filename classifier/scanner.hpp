@@ -61,7 +61,7 @@ class Scanner {
     bool then;
     std::uint32_t begin, end;  // in the word view, without the boundary spaces
   };
-  std::vector<NearHit> near_hits_;
+  std::vector<NearHit> near_hits_, near_firsts_;
   std::vector<Span> allow_spans_;
   std::vector<std::pair<std::uint32_t, Span>> unless_spans_;
   std::vector<std::uint32_t> fired_stamp_;  // per rule: == stamp_ when it fired in this comment
