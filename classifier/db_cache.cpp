@@ -4,10 +4,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "classifier/word_index.hpp"
 
@@ -17,6 +20,8 @@ namespace {
 // Bump when the pattern expansion or compile flags change meaning, so old caches are not reused.
 constexpr const char* kEngineFormat = "moderatord-hsdb-8";
 constexpr char kMagic[8] = {'M', 'O', 'D', 'H', 'S', 'D', 'B', '1'};
+// A temporary file this old was left by a writer that died mid-write.
+constexpr auto kStaleTemp = std::chrono::hours(1);
 
 std::string hex_sha256(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -116,6 +121,9 @@ std::optional<Databases> load_cached(const std::filesystem::path& dir, const std
     why = "trailing bytes";
     return std::nullopt;
   }
+  // Mark it used, so that pruning (store_cached) keeps what is in use. A read-only cache is fine.
+  std::error_code ec;
+  std::filesystem::last_write_time(dir / (key + ".hsdb"), std::filesystem::file_time_type::clock::now(), ec);
   return dbs;
 }
 
@@ -145,7 +153,39 @@ std::string store_cached(const std::filesystem::path& dir, const std::string& ke
     std::filesystem::remove(tmp, ec);
     return "cannot rename into " + final_path.string();
   }
+  prune_cache(dir, kCacheKeep);
   return {};
+}
+
+std::size_t prune_cache(const std::filesystem::path& dir, std::size_t keep) {
+  std::error_code ec;
+  const auto now = std::filesystem::file_time_type::clock::now();
+  std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> entries;
+  std::size_t removed = 0;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto& path = it->path();
+    const std::string name = path.filename().string();
+    const auto when = std::filesystem::last_write_time(path, ec);
+    if (ec) {  // gone meanwhile (another process pruned it): nothing to do
+      ec.clear();
+      continue;
+    }
+    if (path.extension() == ".hsdb") {
+      entries.emplace_back(when, path);
+    } else if (name.find(".hsdb.tmp.") != std::string::npos && now - when > kStaleTemp) {
+      std::error_code rm;
+      removed += std::filesystem::remove(path, rm) ? 1 : 0;
+    }
+  }
+  if (entries.size() <= keep) return removed;
+  // Newest first; only the oldest beyond `keep` go. A process still running on one of them has it
+  // in memory already: the file is needed only to start again without a compile.
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t i = keep; i < entries.size(); ++i) {
+    std::error_code rm;
+    removed += std::filesystem::remove(entries[i].second, rm) ? 1 : 0;
+  }
+  return removed;
 }
 
 }  // namespace moderatord::classifier

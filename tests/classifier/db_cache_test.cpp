@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <string>
 
 #include "classifier/rule_set.hpp"
 #include "classifier/scanner.hpp"
@@ -84,6 +87,48 @@ TEST_F(DbCacheTest, DatabaseFromAnotherHyperscanVersionIsRebuilt) {
   auto again = RuleSet::load(root_ / "rules", options_);
   ASSERT_TRUE(again);
   EXPECT_EQ((*again)->cache_status().rfind("compiled (cache: ", 0), 0u) << (*again)->cache_status();
+  expect_works(**again);
+}
+
+// Every rule edit makes a new key: the directory keeps the most recently used few, so months of
+// tuning do not fill the disk, and a database in use is never the one that goes.
+TEST_F(DbCacheTest, WritingPrunesToTheMostRecentlyUsed) {
+  const auto dir = root_ / "cache";
+  std::filesystem::create_directories(dir);
+  const auto now = std::filesystem::file_time_type::clock::now();
+  auto make = [&](const std::string& name, std::chrono::minutes age) {
+    std::ofstream(dir / name) << "old";
+    std::filesystem::last_write_time(dir / name, now - age);
+  };
+  for (int i = 0; i < 12; ++i) make("old" + std::to_string(i) + ".hsdb", std::chrono::minutes(10 + i));
+  make("dead.hsdb.tmp.1.2", std::chrono::minutes(120));  // a writer died two hours ago
+  make("busy.hsdb.tmp.3.4", std::chrono::minutes(1));    // a writer is at work now
+  make("notes.txt", std::chrono::minutes(500));          // not ours: left alone
+
+  auto rs = RuleSet::load(root_ / "rules", options_);
+  ASSERT_TRUE(rs) << rs.error().to_string();
+  EXPECT_EQ((*rs)->cache_status(), "compiled (cache: not cached, written)");
+  std::set<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) left.insert(e.path().filename().string());
+  std::set<std::string> want = {"busy.hsdb.tmp.3.4", "notes.txt"};
+  for (int i = 0; i < static_cast<int>(kCacheKeep) - 1; ++i) want.insert("old" + std::to_string(i) + ".hsdb");
+  std::size_t ours = 0;
+  for (const auto& name : left)
+    if (!want.count(name) && name.size() == 64 + 5 && name.ends_with(".hsdb")) ++ours;
+  EXPECT_EQ(ours, 1u);  // the database just written
+  for (const auto& name : want) EXPECT_TRUE(left.count(name)) << name;
+  EXPECT_EQ(left.size(), want.size() + 1);
+
+  // A hit marks its database used: made the oldest, then loaded, it survives the next prune.
+  std::filesystem::path mine;
+  for (const auto& name : left)
+    if (!want.count(name)) mine = dir / name;
+  std::filesystem::last_write_time(mine, now - std::chrono::hours(48));
+  auto again = RuleSet::load(root_ / "rules", options_);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->cache_status(), "cache hit");
+  EXPECT_EQ(prune_cache(dir, 1), kCacheKeep - 1);
+  EXPECT_TRUE(std::filesystem::exists(mine));
   expect_works(**again);
 }
 
