@@ -95,6 +95,16 @@ INSTANTIATE_TEST_SUITE_P(
         "I admit my use of the word 'bastards' was wrong, sorry", "The use of the term 'wog' got him banned",
         "The auto tranny on the van went again, garage says a rebuilt tranny is £900",
         "The dog treed a coon by the canal", "Hoe hoe hoe, merry Christmas from the parish council",
+        // Speech against abuse and stereotypes, and reports of it by the people it hurt.
+        "Refugees are not criminals, they need our help", "Not all travellers are thieves, most are decent people",
+        "My son was called a retard at school, what is the council doing about bullying?",
+        "Someone called my daughter a slag on the school bus, the driver did nothing",
+        "Calling people pakis is disgusting and racist", "Anyone who says refugees are vermin should be ashamed",
+        "I was told to go back to where I came from, I was born in this town",
+        "There's a man selling weed outside the school gates, I've told the police",
+        // Gardening, old names, licensing and planning notices.
+        "Hoes and rakes for sale at the allotment shed", "My nan worked for the Spastics Society",
+        "Strip club planning application, no thanks", "Erection of a two storey rear extension at 4 Mill Lane",
         // "get", "deal with", "sort out", "beat", "hurt" with a person are threats only with something
         // hostile beside them.
         "We will get you a replacement bin this week", "I'll deal with them tomorrow morning",
