@@ -205,7 +205,14 @@ const std::string& Normaliser::map_code_point(std::int32_t cp) {
       icu::UnicodeString skeleton;
       UErrorCode sec = U_ZERO_ERROR;
       uspoof_getSkeletonUnicodeString(icu_->spoof, 0, icu::UnicodeString(x), skeleton, &sec);
-      std::string a = U_SUCCESS(sec) ? to_ascii_if_ascii(skeleton) : std::string();
+      // Some skeletons keep a mark: "ƒ" (f with hook) is "f" and a combining comma below.
+      icu::UnicodeString unmarked;
+      for (int32_t j = 0; j < skeleton.length();) {
+        const UChar32 d = skeleton.char32At(j);
+        j += U16_LENGTH(d);
+        if (u_charType(d) != U_NON_SPACING_MARK) unmarked.append(d);
+      }
+      std::string a = U_SUCCESS(sec) ? to_ascii_if_ascii(unmarked) : std::string();
       for (char ch : a)
         if (!is_ascii_letter(static_cast<unsigned char>(ch)) && !is_digit(static_cast<unsigned char>(ch))) return std::string();
       return a;

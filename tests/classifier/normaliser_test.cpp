@@ -44,6 +44,7 @@ INSTANTIATE_TEST_SUITE_P(
         ViewCase{"\xce\xbf\xce\xbd", " ov "},                                 // Greek omicron, nu
         ViewCase{"\xf0\x9d\x90\x9f\xf0\x9d\x90\xae\xf0\x9d\x90\x9c\xf0\x9d\x90\xa4", " fuck "},  // math bold
         ViewCase{"f\xc3\xbc" "ck", " fuck "},              // diacritic as disguise
+        ViewCase{"\xc6\x92uck", " fuck "},                // f with hook: skeleton "f" plus a mark
         ViewCase{"one\n\ntwo  three", " one two thre "},  // newlines in a gap
         ViewCase{"", "  "}));
 
