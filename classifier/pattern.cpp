@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <unicode/uchar.h>
@@ -143,7 +144,10 @@ void choose_deferred_sides(PatternTable& table, std::set<std::pair<std::uint64_t
 
 // One group per distinct literal: main groups first, then the deferred ones.
 void group_literals(PatternTable& table, const std::set<std::pair<std::uint64_t, bool>>& deferred) {
-  std::map<std::string, std::uint32_t> main_index, deferred_index;
+  // Views into table.words, which does not change here. Group ids are in order of first appearance,
+  // whatever the index's order (a std::map of 30,000 strings was a tenth of loading the rules).
+  std::unordered_map<std::string_view, std::uint32_t> main_index, deferred_index;
+  main_index.reserve(table.words.size());
   std::vector<LiteralGroup> main_groups, deferred_groups;
   for (std::uint32_t i = 0; i < table.words.size(); ++i) {
     const WordPattern& p = table.words[i];
@@ -152,7 +156,7 @@ void group_literals(PatternTable& table, const std::set<std::pair<std::uint64_t,
         near && p.common && deferred.count({(std::uint64_t{p.owner} << 16) | p.near, p.role == Role::near_then}) > 0;
     auto& index = is_deferred ? deferred_index : main_index;
     auto& groups = is_deferred ? deferred_groups : main_groups;
-    auto [it, fresh] = index.emplace(p.literal, static_cast<std::uint32_t>(groups.size()));
+    auto [it, fresh] = index.emplace(std::string_view(p.literal), static_cast<std::uint32_t>(groups.size()));
     if (fresh) groups.push_back({p.literal, {}, false});
     groups[it->second].entries.push_back(i);
     groups[it->second].wakes_deferred = groups[it->second].wakes_deferred || p.wakes_deferred;
