@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -279,6 +280,10 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
     if (r.has_action && r.action > overrides[ci]) overrides[ci] = r.action;
   }
 
+  // Sums as an admin adds the weights up: in binary 0.7 + 0.6 + 0.7 is 1.9999999999999998, below a
+  // hide at 2.0. Weights are written with a few decimals; a millionth is far finer than any of them.
+  for (double& score : out.scores)
+    if (score != 0) score = std::round(score * 1e6) / 1e6;
   const Thresholds& th = rules.thresholds();
   for (std::size_t c = 0; c < kLabelCount; ++c) {
     const auto cat = static_cast<Category>(c);

@@ -175,6 +175,28 @@ TEST(FixedRegexes, FindWhatRe2Finds) {
   EXPECT_EQ(found, (std::vector<std::string>{"?", "?", "?", "!!"}));
 }
 
+// Weights an admin adds up on paper reach the threshold in the engine: in binary floating point
+// 0.7 + 0.6 + 0.7 is 1.9999999999999998, which would stay below hide at 2.0.
+TEST(Scores, SumAsWrittenNotAsBinaryFractions) {
+  RuleSource src;
+  std::vector<Diagnostic> errors;
+  parse_rule_file("category = \"abusive\"\n"
+                  "[[rule]]\nid = \"a\"\nweight = 0.7\nwords = [\"alpha\"]\n"
+                  "[[rule]]\nid = \"b\"\nweight = 0.6\nwords = [\"bravo\"]\n"
+                  "[[rule]]\nid = \"c\"\nweight = 0.7\nwords = [\"charlie\"]\n"
+                  "[[rule]]\nid = \"d\"\nweight = 0.1\nwords = [\"delta\"]\n",
+                  "s.toml", src, errors);
+  ASSERT_TRUE(errors.empty()) << errors.front().message;
+  auto rs = RuleSet::build(std::move(src));
+  ASSERT_TRUE(rs) << rs.error().to_string();
+  Scanner scanner;
+  const Verdict v = scanner.classify(**rs, "alpha bravo charlie");
+  EXPECT_EQ(v.scores[static_cast<std::size_t>(Category::abusive)], 2.0);
+  EXPECT_EQ(v.action, Action::hide);
+  // And what is printed is what was written: 0.2, not 0.30000000000000004 - 0.1.
+  EXPECT_EQ(scanner.classify(**rs, "delta alpha").scores[static_cast<std::size_t>(Category::abusive)], 0.8);
+}
+
 TEST(ExactWidth, PlainSequencesOfOneByteAtoms) {
   EXPECT_EQ(exact_width("^@[a-z0-9_]"), 2);
   EXPECT_EQ(exact_width("[\\s(]@[a-z0-9_]"), 3);
