@@ -3,7 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -282,8 +282,9 @@ void Scanner::score(const RuleSet& rules, const NormalisedText& text, Verdict& o
 
   // Sums as an admin adds the weights up: in binary 0.7 + 0.6 + 0.7 is 1.9999999999999998, below a
   // hide at 2.0. Weights are written with a few decimals; a millionth is far finer than any of them.
+  // (By integer conversion: std::round is a call into libm, on nearly every comment.)
   for (double& score : out.scores)
-    if (score != 0) score = std::round(score * 1e6) / 1e6;
+    if (score != 0) score = static_cast<double>(static_cast<std::int64_t>(score * 1e6 + (score < 0 ? -0.5 : 0.5))) / 1e6;
   const Thresholds& th = rules.thresholds();
   for (std::size_t c = 0; c < kLabelCount; ++c) {
     const auto cat = static_cast<Category>(c);
