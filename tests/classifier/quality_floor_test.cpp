@@ -23,27 +23,34 @@ struct Counts {
   }
 };
 
-TEST(QualityFloor, CouncilDevSet) {
+// Classifies every JSON line of `file` (a path under the source tree) with the shipped rules.
+template <class Fn>
+void for_each_row(const std::string& file, Fn&& fn) {
   auto rules = RuleSet::load(MODERATORD_SOURCE_DIR "/config/rules", {MODERATORD_TEST_CACHE_DIR});
   ASSERT_TRUE(rules) << rules.error().to_string();
-  std::ifstream in(MODERATORD_SOURCE_DIR "/tests/data/eval/dev-comments.jsonl");
-  ASSERT_TRUE(in);
+  std::ifstream in(MODERATORD_SOURCE_DIR "/" + file);
+  ASSERT_TRUE(in) << file;
   Scanner scanner;
   simdjson::dom::parser parser;
-  Counts breach, needs;
-  int clean = 0, clean_flagged = 0, items = 0;
   std::string line;
-  std::ostringstream misses;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     simdjson::dom::element row = parser.parse(line);
     const std::string_view text = row["text"];
+    fn(row, text, scanner.classify(**rules, text));
+  }
+}
+
+TEST(QualityFloor, CouncilDevSet) {
+  Counts breach, needs;
+  int clean = 0, clean_flagged = 0, items = 0;
+  std::ostringstream misses;
+  auto score = [&](simdjson::dom::element row, std::string_view text, const Verdict& v) {
     bool gold_breach = false, gold_any = false;
     for (std::string_view l : row["labels"].get_array()) {
       gold_any = true;
       gold_breach = gold_breach || l != "personal_data";
     }
-    const Verdict v = scanner.classify(**rules, text);
     const bool pred_breach = (v.labels & ~(1U << static_cast<unsigned>(Category::personal_data))) != 0;
     breach.add(gold_breach, pred_breach);
     if (!gold_any) {
@@ -55,7 +62,8 @@ TEST(QualityFloor, CouncilDevSet) {
     }
     needs.add(bool(row["needs_response"]), v.needs_response);
     ++items;
-  }
+  };
+  for_each_row("tests/data/eval/dev-comments.jsonl", score);
   ASSERT_GT(items, 300);
   const double fpr = static_cast<double>(clean_flagged) / clean;
   std::printf("dev set: breach F1 %.3f, clean flagged %d/%d (%.2f%%), needs_response F1 %.3f\n", breach.f1(),
@@ -70,31 +78,21 @@ TEST(QualityFloor, CouncilDevSet) {
 // positive and miss that writing them found is fixed in the rules, and this keeps it fixed.
 // Left out: the ones a moderator could rule either way ("the chairman is a complete muppet").
 TEST(QualityFloor, HandWrittenCouncilComments) {
-  auto rules = RuleSet::load(MODERATORD_SOURCE_DIR "/config/rules", {MODERATORD_TEST_CACHE_DIR});
-  ASSERT_TRUE(rules) << rules.error().to_string();
-  std::ifstream in(MODERATORD_SOURCE_DIR "/tests/data/council-probes.jsonl");
-  ASSERT_TRUE(in);
-  Scanner scanner;
-  simdjson::dom::parser parser;
   int items = 0, flagged = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    simdjson::dom::element row = parser.parse(line);
-    const std::string_view text = row["text"];
+  auto check = [&](simdjson::dom::element row, std::string_view text, const Verdict& v) {
     std::uint16_t want = 0;
     for (std::string_view l : row["labels"].get_array()) {
       const auto c = parse_category(l);
       ASSERT_TRUE(c) << "unknown label " << l;
       want = static_cast<std::uint16_t>(want | (1U << static_cast<unsigned>(*c)));
     }
-    const Verdict v = scanner.classify(**rules, text);
     EXPECT_EQ(v.labels, want) << text << " -> " << to_string(v.action);
     if (bool nr = false; row["needs_response"].get(nr) == simdjson::SUCCESS)
       EXPECT_EQ(v.needs_response, nr) << "needs_response: " << text;
     ++items;
     flagged += want != 0;
-  }
+  };
+  for_each_row("tests/data/council-probes.jsonl", check);
   EXPECT_GT(items, 300);
   EXPECT_GT(flagged, 60);  // breaches too, not only hard negatives
 }
