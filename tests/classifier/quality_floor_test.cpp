@@ -89,6 +89,10 @@ TEST(QualityFloor, HandWrittenCouncilComments) {
     EXPECT_EQ(v.labels, want) << text << " -> " << to_string(v.action);
     if (bool nr = false; row["needs_response"].get(nr) == simdjson::SUCCESS)
       EXPECT_EQ(v.needs_response, nr) << "needs_response: " << text;
+    // Where the row says: the action too, so that an escalation nobody needs (an email to a moderator)
+    // is as much a regression as a wrong label.
+    if (std::string_view action; row["action"].get(action) == simdjson::SUCCESS)
+      EXPECT_EQ(to_string(v.action), action) << "action: " << text;
     ++items;
     flagged += want != 0;
   };
