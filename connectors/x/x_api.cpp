@@ -42,6 +42,9 @@ Result<TweetPage> parse_tweets(std::string_view body, const Owner& owner) {
     c.platform = "x";
     c.platform_id = id_at(t, "id");
     c.text = string_at(t, "text");
+    // A long post: `text` is its first 280 characters, note_tweet.text the whole.
+    if (std::string_view full; t.at_pointer("/note_tweet/text").get_string().get(full) == simdjson::SUCCESS && !full.empty())
+      c.text = std::string(full);
     c.author_id = id_at(t, "author_id");
     c.thread_id = id_at(t, "conversation_id");
     if (c.thread_id.empty()) c.thread_id = c.platform_id;

@@ -1,7 +1,7 @@
 #pragma once
 // X API v2 responses and headers, as comments and throttles. Pure; tested against the recorded
 // samples in ../shared/platforms/x/.
-//   {"data": [Tweet{id, text, author_id, conversation_id, created_at, referenced_tweets}],
+//   {"data": [Tweet{id, text, note_tweet{text}, author_id, conversation_id, created_at, referenced_tweets}],
 //    "includes": {"users": [{id, username, name}]}, "meta": {newest_id, result_count, next_token},
 //    "errors": [...]}   (errors beside data: some items were not available; they are skipped)
 //   x-rate-limit-limit / -remaining / -reset (unix seconds)
@@ -29,9 +29,11 @@ struct TweetPage {
   std::size_t skipped = 0;            // items without id or text
 };
 
-// The fields every read asks for, so that parse_tweets has what it needs.
+// The fields every read asks for, so that parse_tweets has what it needs. note_tweet: a post longer than
+// 280 characters comes with its `text` cut there; the whole of it is in note_tweet.text, and a breach
+// written past the cut would otherwise never be read.
 inline constexpr std::string_view kTweetFields = "tweet.fields=author_id,conversation_id,created_at,referenced_tweets,"
-                                                 "in_reply_to_user_id&expansions=author_id&user.fields=username";
+                                                 "in_reply_to_user_id,note_tweet&expansions=author_id&user.fields=username";
 
 classifier::Result<TweetPage> parse_tweets(std::string_view body, const Owner& owner);
 

@@ -109,6 +109,21 @@ TEST(XApi, RecordedMentionsAndReplies) {
   EXPECT_FALSE(parse_tweets("[]", Owner{}));
 }
 
+TEST(XApi, LongPostsAreReadWhole) {
+  // X cuts `text` at 280 characters and puts the whole post in note_tweet.text (tweet.fields=note_tweet).
+  const std::string tail = "and the rest of it, past the cut, is where the abuse was";
+  const std::string body = R"({"data":[{"id":"1600000000000000001","author_id":"9","conversation_id":"1600000000000000000",
+    "text":"A long complaint about the bins that X has cut off here…",
+    "note_tweet":{"text":"A long complaint about the bins that X has cut off here )" + tail + R"("}},
+    {"id":"1600000000000000002","author_id":"9","text":"A short one"}]})";
+  auto page = parse_tweets(body, Owner{"a", "1"});
+  ASSERT_TRUE(page) << page.error().to_string();
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].text, "A long complaint about the bins that X has cut off here " + tail);
+  EXPECT_EQ(page->items[1].text, "A short one");
+  EXPECT_NE(kTweetFields.find("note_tweet"), std::string_view::npos);  // asked for, or never sent
+}
+
 TEST(XApi, HideResponsesAndErrors) {
   EXPECT_EQ(parse_hidden(sample("x/hide-reply-response.json")), std::optional<bool>(true));
   EXPECT_EQ(parse_hidden(sample("x/unhide-reply-response.json")), std::optional<bool>(false));

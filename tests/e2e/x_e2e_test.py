@@ -7,7 +7,8 @@ usage: x_e2e_test.py MODERATORD SOURCE_DIR [CACHE_DIR] [unittest options]
 
 Covered: the council's posts and replies are own_post / own_reply; replies in its conversations and
 mentions elsewhere arrive by polling (search by conversation_id, mentions with since_id) and are
-classified; a hide-worthy reply in the council's conversation is hidden with PUT
+classified, a post longer than 280 characters by its note_tweet text; a hide-worthy reply in the
+council's conversation is hidden with PUT
 /2/tweets/:id/hidden {"hidden":true}; one in someone else's conversation is escalated with the
 reason and never sent to X; a restart resumes from the persisted since_id without reprocessing; a
 429 waits for x-rate-limit-reset; revoked credentials stop the calls and alert once, across a
@@ -98,6 +99,15 @@ class XE2E(PlatformE2E):
         self.assertEqual(json.loads(put["body"]), {"hidden": True})
         self.assertTrue(put["auth_ok"])
         wait_for(lambda: ("hide", "council-x", "done") in self.outbox(row[0]), 30, "the hide row done")
+
+    def test_2c_long_reply_is_read_past_the_cut(self):
+        # X cuts `text` at 280 characters; the obscenity is after the cut, in note_tweet.text only.
+        long_text = "I have been waiting since March for someone to come and look at the drain. " * 4 + OBSCENE
+        self.assertGreater(len(long_text) - len(OBSCENE), 280)
+        rid = self.fake.add_post(long_text, author_id="44", username="patient", in_reply_to=self.post)
+        row = wait_for(lambda: self.comment(rid), 30, "the long reply")
+        self.assertIn("obscene", self.db.scalar("SELECT labels FROM verdicts WHERE comment_id = ?", (row[0],)))
+        wait_for(lambda: self.fake.hidden.get(rid) is True, 30, "the long reply hidden on the fake")
 
     def test_3_mention_elsewhere_is_escalated_not_hidden(self):
         row = wait_for(lambda: self.comment(self.elsewhere), 30, "the mention in someone else's conversation")

@@ -225,7 +225,7 @@ class XFake:
         page = sel[start:start + n]
         out = {"meta": {"result_count": len(page)}}
         if page:
-            out["data"] = page
+            out["data"] = [self._as_served(t, query) for t in page]
             out["meta"].update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
             if "author_id" in query.get("expansions", ""):
                 out["includes"] = {"users": [{"id": a, "name": self.users[a].title(), "username": self.users[a]}
@@ -233,6 +233,17 @@ class XFake:
         if start + n < len(sel):
             out["meta"]["next_token"] = str(start + n)
         return out
+
+    @staticmethod
+    def _as_served(t, query):
+        # A post longer than 280 characters: X serves `text` cut at 280 and the whole post in
+        # note_tweet.text, the latter only when tweet.fields asks for note_tweet.
+        if len(t["text"]) <= 280:
+            return t
+        served = dict(t, text=t["text"][:280])
+        if "note_tweet" in query.get("tweet.fields", "").split(","):
+            served["note_tweet"] = {"text": t["text"]}
+        return served
 
     def _route(self, method, path, query, raw):
         parts = path.strip("/").split("/")
