@@ -25,6 +25,7 @@
 #include "daemon/http/server.hpp"
 #include "daemon/outbox_worker.hpp"
 #include "daemon/report/report_scheduler.hpp"
+#include "daemon/retention.hpp"
 #include "daemon/sla_timer.hpp"
 #include "daemon/pipeline.hpp"
 #include "daemon/runtime.hpp"
@@ -62,6 +63,7 @@ RuntimePtr build_runtime(const Config& cfg, classifier::RuleSetPtr rules, const 
   rt->policy = policy_files;
   rt->outbox = cfg.outbox;
   rt->mail = cfg.mail;
+  rt->retention_days = cfg.daemon.retention_days;
   for (const auto& a : cfg.accounts) {
     AccountRuntime ar;
     ar.id = a.id;
@@ -170,6 +172,7 @@ class Daemon {
     net::co_spawn(ioc_, sla_timer_->run(), net::detached);
     net::co_spawn(ioc_, handle_signals(), net::detached);
     net::co_spawn(ioc_, report::run_report_scheduler(writer_, runtime_, [this] { outbox_->wake(); }), net::detached);
+    net::co_spawn(ioc_, run_retention(writer_, runtime_, metrics_), net::detached);
     net::co_spawn(ioc_, status_loop(), net::detached);
     std::uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0)

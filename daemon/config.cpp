@@ -130,7 +130,7 @@ Result<Config> load_config(const std::filesystem::path& file,
 
   if (const auto* t = doc["daemon"].as_table()) {
     r.unknown_keys(*t, "daemon.", {"state_dir", "database", "rules", "cache_dir", "synchronous",
-                                   "shutdown_grace_ms"});
+                                   "shutdown_grace_ms", "retention_days"});
     r.get_path(*t, "daemon.", "state_dir", c.daemon.state_dir);
     r.get_path(*t, "daemon.", "database", c.daemon.database);
     r.get_path(*t, "daemon.", "rules", c.daemon.rules);
@@ -144,6 +144,11 @@ Result<Config> load_config(const std::filesystem::path& file,
     else if (sync == "off") c.daemon.synchronous = store::Synchronous::off;
     else r.error(t->get("synchronous"), "daemon.synchronous", "must be full, normal or off");
     r.get_ms(*t, "daemon.", "shutdown_grace_ms", c.daemon.shutdown_grace);
+    std::int64_t days = c.daemon.retention_days;
+    r.get(*t, "daemon.", "retention_days", days);
+    if (days != 0 && (days < 7 || days > 36500))
+      r.error(t->get("retention_days"), "daemon.retention_days", "must be 0 (keep for ever) or 7..36500");
+    else c.daemon.retention_days = static_cast<int>(days);
   }
   if (state_dir_override) c.daemon.state_dir = *state_dir_override;
   c.daemon.state_dir = resolve(config_dir, c.daemon.state_dir);

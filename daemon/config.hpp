@@ -33,6 +33,9 @@ struct DaemonOptions {
   std::optional<std::filesystem::path> cache_dir;               // Default: /var/cache/moderatord when it exists
   store::Synchronous synchronous = store::Synchronous::full;    // Default: full (restart_only)
   std::chrono::milliseconds shutdown_grace{10000};              // Default: 10 s (reloadable)
+  // Residents' comments older than this lose their text, author and link (store/retention.cpp);
+  // 0 keeps them for ever. At least 7 otherwise. (reloadable)
+  int retention_days = 365;                                     // Default: 365
 };
 
 struct HttpOptions {

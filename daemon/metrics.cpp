@@ -19,6 +19,7 @@ constexpr CounterInfo kCounters[] = {
     {"moderatord_webhook_rejections_total", "Webhook deliveries refused, by account and reason."},
     {"moderatord_store_errors_total", "Store batches or jobs that failed."},
     {"moderatord_reloads_total", "Reloads, by result."},
+    {"moderatord_retention_redacted_total", "Residents' comments redacted after daemon.retention_days."},
 };
 
 }  // namespace

@@ -28,6 +28,7 @@ struct Runtime {
   OutboxOptions outbox;
   MailOptions mail;
   PolicyFiles policy;  // working calendar, own-post lists, offer-offline wording ([sla])
+  int retention_days = 365;  // daemon.retention_days; 0: keep for ever
 };
 using RuntimePtr = std::shared_ptr<const Runtime>;
 

@@ -29,8 +29,10 @@ Result<IngestOutcome> Store::ingest_comment(const model::Comment& c, std::int64_
     if (*row) {
       out.comment_id = q.int64(0);
       // Platforms redeliver (webhook retries, overlapping polls): the same text is the same comment,
-      // and nothing is written, not even to the audit log.
-      if (q.text(1) == c.text) {
+      // and nothing is written, not even to the audit log. A comment redacted after the retention
+      // period has only the digest of its text to compare (retention.cpp).
+      const bool redacted = q.int64(3) != 0;
+      if (redacted ? text_digest(c.text) == q.text(4) : q.text(1) == c.text) {
         out.change = Change::unchanged;
         return out;  // the OpScope rolls back nothing but the account upsert, which was a no-op
       }

@@ -187,6 +187,8 @@ Result<bool> Store::retry_outbox(std::int64_t id, std::int64_t now_ms, std::stri
     state = q.text(0);
     attempts = q.int64(1);
     comment_id = q.is_null(2) ? 0 : q.int64(2);
+    // Past retention its payload was removed (retention.cpp): there is nothing left to send.
+    if (is_redacted_payload(q.text(3))) return false;
   }
   if (state != "dead" && state != "pending") return false;  // done, or being executed right now
   {

@@ -175,6 +175,7 @@ Result<std::optional<CommentDetail>> Store::comment_detail(std::int64_t comment_
     sc.received_at = q.int64(12);
     sc.updated_at = q.int64(13);
     sc.revision = q.int32(14);
+    sc.redacted_at = q.int64(15);
   }
 
   auto v = verdict(s.latest_verdict, comment_id, subject);

@@ -210,9 +210,23 @@ CREATE INDEX policy_events_at ON policy_events (account, at);
 CREATE INDEX policy_events_kind ON policy_events (kind, at);
 )sql";
 
+// Retention (retention.cpp): a resident's comment past daemon.retention_days keeps its row (so that a
+// platform redelivering it is still recognised, and the foreign keys of its verdicts, decisions and
+// SLA item stay whole) but loses its text, author and link.
+constexpr const char* kMigration3 = R"sql(
+ALTER TABLE comments ADD COLUMN redacted_at INTEGER;  -- unix ms; NULL while the text is kept
+-- FNV-1a (64-bit, hex) of the text that was removed: the same text delivered again is the same
+-- comment; a different one is an edit, classified like any other.
+ALTER TABLE comments ADD COLUMN text_digest TEXT NOT NULL DEFAULT '';
+CREATE INDEX comments_unredacted ON comments (received_at) WHERE redacted_at IS NULL;
+CREATE INDEX outbox_created ON outbox (created_at);
+CREATE INDEX threads_replies_at ON threads_replies (replied_at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "1 (initial schema)", kMigration1},
     Migration{2, "2 (policy engine: SLA items, one-reply rule, policy events)", kMigration2},
+    Migration{3, "3 (retention: redacted comments)", kMigration3},
 };
 static_assert(kMigrations.back().version == Store::kSchemaVersion,
               "Store::kSchemaVersion must be the version of the last migration");

@@ -88,7 +88,8 @@ Result<void> StoreImpl::prepare_statements() {
       {&StoreImpl::upsert_account,
        "INSERT INTO accounts (id, platform, first_seen_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
        "recording the account of comment"},
-      {&StoreImpl::find_for_ingest, "SELECT id, text, revision FROM comments WHERE account = ?1 AND platform_id = ?2",
+      {&StoreImpl::find_for_ingest,
+       "SELECT id, text, revision, redacted_at IS NOT NULL, text_digest FROM comments WHERE account = ?1 AND platform_id = ?2",
        "looking up comment"},
       {&StoreImpl::insert_comment,
        "INSERT INTO comments (account, platform, platform_id, thread_id, parent_id, author_id, author_name, text, "
@@ -97,7 +98,8 @@ Result<void> StoreImpl::prepare_statements() {
        "inserting comment"},
       {&StoreImpl::update_comment,
        "UPDATE comments SET platform = ?2, thread_id = ?3, parent_id = ?4, author_id = ?5, author_name = ?6, "
-       "text = ?7, url = ?8, kind = ?9, created_at = ?10, updated_at = ?11, revision = revision + 1 "
+       "text = ?7, url = ?8, kind = ?9, created_at = ?10, updated_at = ?11, revision = revision + 1, "
+       "redacted_at = NULL, text_digest = '' "
        "WHERE id = ?1 RETURNING revision",
        "updating comment"},
       {&StoreImpl::comment_revision, "SELECT revision FROM comments WHERE id = ?1", "reading the revision of comment"},
@@ -133,7 +135,7 @@ Result<void> StoreImpl::prepare_statements() {
        "UPDATE outbox SET state = 'dead', last_error = ?3, updated_at = ?2 "
        "WHERE id = ?1 AND state = 'in_flight' RETURNING comment_id, executor, attempts",
        "dead-lettering outbox row"},
-      {&StoreImpl::outbox_state, "SELECT state, attempts, comment_id FROM outbox WHERE id = ?1", "reading outbox row"},
+      {&StoreImpl::outbox_state, "SELECT state, attempts, comment_id, payload_json FROM outbox WHERE id = ?1", "reading outbox row"},
       {&StoreImpl::requeue_outbox,
        "UPDATE outbox SET state = 'pending', next_attempt_at = ?1, updated_at = ?1 WHERE state = 'in_flight' "
        "RETURNING id, comment_id",
@@ -169,7 +171,7 @@ Result<void> StoreImpl::prepare_statements() {
        "summarising accounts"},
       {&StoreImpl::select_comment,
        "SELECT id, account, platform, platform_id, thread_id, parent_id, author_id, author_name, text, url, kind, "
-       "created_at, received_at, updated_at, revision FROM comments WHERE id = ?1",
+       "created_at, received_at, updated_at, revision, coalesce(redacted_at, 0) FROM comments WHERE id = ?1",
        "reading comment"},
       {&StoreImpl::latest_verdict,
        "SELECT rule_set_version, labels, action, needs_response, rhetorical, scores_json, matches_json "

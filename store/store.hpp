@@ -110,6 +110,7 @@ struct StoredComment {
   std::int64_t received_at = 0;  // unix ms
   std::int64_t updated_at = 0;
   int revision = 1;              // 1 + number of edits
+  std::int64_t redacted_at = 0;  // unix ms when retention removed its text and author; 0: kept
 };
 
 struct CommentDetail {
@@ -145,7 +146,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   int schema_version() const noexcept;
 
   // Transactions. The writer wraps a batch in begin()/commit() and each job in a savepoint, so one
@@ -176,6 +177,7 @@ class Store {
   // outbox id, so the retry cannot act twice). Returns how many.
   Result<int> requeue_in_flight(std::int64_t now_ms);
   // CLI `outbox retry ID`: a dead (or pending) row becomes pending and due now; audited with actor.
+  // False for a row past retention (its payload removed: nothing to send).
   Result<bool> retry_outbox(std::int64_t id, std::int64_t now_ms, std::string_view actor);
   // The soonest next_attempt_at among pending rows, for the worker's timer.
   Result<std::optional<std::int64_t>> next_outbox_due();
@@ -236,6 +238,18 @@ class Store {
   // Events for the clerk's report: one_reply_violation, own_post_alert, sla_breach.
   Result<void> add_policy_event(std::string_view account, std::string_view kind, std::int64_t comment_id,
                                 std::string_view detail_json, std::int64_t at);
+
+  // Retention (retention.cpp). Redacts up to `limit` residents' comments received before `cutoff_ms`
+  // that nothing still waits on (no open SLA item, no outbox row pending or in flight): text, author
+  // and link become "", a digest of the text is kept so that a redelivery is not taken for an edit.
+  // With them: the tokens and author of their SLA items. Also, whatever the comment: the payloads of
+  // outbox rows finished (done or dead) before the cutoff (emails quote comments), the details of
+  // policy events and the one-reply records from before it. The council's own posts and replies
+  // are its public record and are kept. Call again while `comments == limit`.
+  struct RedactionCounts {
+    std::int64_t comments = 0, outbox = 0, policy_events = 0, council_replies = 0;
+  };
+  Result<RedactionCounts> redact_expired(std::int64_t cutoff_ms, std::int64_t now_ms, int limit);
 
   // Reads for the CLI and metrics.
   Result<StatusSummary> status();

@@ -59,6 +59,11 @@ struct StoreImpl {
 };
 struct Store::Impl : StoreImpl {};
 
+// Retention (retention.cpp): the digest kept of a redacted comment's text, and whether an outbox
+// row's payload was removed.
+std::string text_digest(std::string_view text);
+bool is_redacted_payload(std::string_view payload_json) noexcept;
+
 // Makes a multi-statement write (or a multi-statement read) atomic on its own: a savepoint that
 // rolls back unless released. Inside the writer's batch it nests in the job's savepoint; outside
 // any transaction (the CLI) it is the transaction, committed by release().

@@ -178,7 +178,9 @@ int comments_show_command(const DatabaseOptions& o, std::int64_t id, std::FILE* 
   std::fprintf(out, "author:   %s (%s)\nthread:   %s  parent: %s\nurl:      %s\nreceived: %s  revision %d\n\n%s\n\n",
                c.comment.author_name.c_str(), c.comment.author_id.c_str(), c.comment.thread_id.c_str(),
                c.comment.parent_id.empty() ? "-" : c.comment.parent_id.c_str(), c.comment.url.c_str(),
-               when(c.received_at).c_str(), c.revision, c.comment.text.c_str());
+               when(c.received_at).c_str(), c.revision,
+               c.redacted_at != 0 ? ("(text and author removed " + when(c.redacted_at) + ", after daemon.retention_days)").c_str()
+                                  : c.comment.text.c_str());
   if (const auto& v = (*d)->verdict) {
     std::fprintf(out, "verdict:  labels [%s] action %s needs_response %s rhetorical %s (rules %.12s)\n",
                  v->labels.c_str(), v->action.c_str(), v->needs_response ? "yes" : "no", v->rhetorical ? "yes" : "no",

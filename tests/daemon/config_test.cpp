@@ -1,4 +1,5 @@
 #include "daemon/config.hpp"
+#include "daemon/retention.hpp"
 
 #include <gtest/gtest.h>
 
@@ -71,6 +72,23 @@ mode = "watch"
   EXPECT_NE(e.find("account[0].id: must be"), std::string::npos) << e;
   EXPECT_NE(e.find("account[0].mode: must be enforce or observe"), std::string::npos) << e;
   EXPECT_NE(e.find("mail.moderators"), std::string::npos) << e;
+}
+
+TEST_F(ConfigTest, RetentionDays) {
+  auto d = load_config(write(kMinimal));
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->daemon.retention_days, 365);
+  auto forever = load_config(write(std::string("[daemon]\nretention_days = 0\n") + kMinimal));
+  ASSERT_TRUE(forever) << forever.error().to_string();
+  EXPECT_EQ(forever->daemon.retention_days, 0);
+  EXPECT_EQ(retention_cutoff(1'000'000'000'000, 0), std::nullopt);
+  EXPECT_EQ(retention_cutoff(1'000'000'000'000, 30), std::optional<std::int64_t>(1'000'000'000'000 - 30 * 86'400'000LL));
+  // A typo that would strip last week's comments is refused, not obeyed.
+  auto tiny = load_config(write(std::string("[daemon]\nretention_days = 3\n") + kMinimal));
+  ASSERT_FALSE(tiny);
+  EXPECT_NE(tiny.error().to_string().find("m.toml:2: daemon.retention_days: must be 0 (keep for ever) or 7..36500"),
+            std::string::npos)
+      << tiny.error().to_string();
 }
 
 TEST_F(ConfigTest, AccountThresholdOverrides) {

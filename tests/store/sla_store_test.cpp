@@ -32,18 +32,7 @@ class SlaStoreTest : public ::testing::Test {
     return in->comment_id;
   }
   SlaItemRow item(std::int64_t comment_id, std::string state = "open") {
-    SlaItemRow r;
-    r.comment_id = comment_id;
-    r.account = "website";
-    r.thread_id = "post-1";
-    r.author_id = "u-42";
-    r.kind = "reply";
-    r.state = std::move(state);
-    r.tokens = "bin street";
-    r.opened_at = kNow;
-    r.due_at = kNow + 86'400'000;
-    r.remind_at = kNow + 72'000'000;
-    return r;
+    return test::make_sla_item(comment_id, std::move(state), kNow);
   }
   TempDir dir_;
   std::unique_ptr<Store> store_;

@@ -70,6 +70,22 @@ inline DecisionRecord make_decision(std::int64_t comment_id, int actions = 2) {
   return d;
 }
 
+// An SLA item for a reply owed on `comment_id`, opened at `opened_at`, due a day later.
+inline SlaItemRow make_sla_item(std::int64_t comment_id, std::string state, std::int64_t opened_at) {
+  SlaItemRow r;
+  r.comment_id = comment_id;
+  r.account = "website";
+  r.thread_id = "post-1";
+  r.author_id = "u-42";
+  r.kind = "reply";
+  r.state = std::move(state);
+  r.tokens = "bin street";
+  r.opened_at = opened_at;
+  r.due_at = opened_at + 86'400'000;
+  r.remind_at = opened_at + 72'000'000;
+  return r;
+}
+
 inline StoreOptions options_for(const std::filesystem::path& path) {
   StoreOptions o;
   o.path = path;
