@@ -44,6 +44,16 @@ classifier::Result<model::Comment> comment_from_json(simdjson::dom::element el, 
   simdjson::dom::element e;
   if (obj["id"].get(e) != simdjson::SUCCESS || !read_id(e, c.platform_id) || c.platform_id.empty())
     return Error("comment without a string \"id\"");
+  // {"id": "...", "deleted": true}: the comment is gone from the site; no text needed.
+  if (obj["deleted"].get(e) == simdjson::SUCCESS && !e.is_null()) {
+    bool deleted = false;
+    if (e.get_bool().get(deleted) != simdjson::SUCCESS)
+      return Error("comment " + c.platform_id + ": \"deleted\" must be true or false");
+    if (deleted) {
+      c.deleted = true;
+      return c;
+    }
+  }
   std::string_view text;
   if (obj["text"].get(e) != simdjson::SUCCESS || e.get_string().get(text) != simdjson::SUCCESS)
     return Error("comment " + c.platform_id + " has no string \"text\"");

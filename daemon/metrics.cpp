@@ -11,7 +11,7 @@ struct CounterInfo {
   const char* help;
 };
 constexpr CounterInfo kCounters[] = {
-    {"moderatord_comments_total", "Comments received, by platform and whether new, edited or repeated."},
+    {"moderatord_comments_total", "Comments received, by platform and whether new, edited, repeated or deleted."},
     {"moderatord_verdicts_total", "Comments labelled, by category (a comment may carry several)."},
     {"moderatord_decisions_total", "Decisions, by resulting action."},
     {"moderatord_actions_total", "Outbox actions executed, by kind and outcome."},

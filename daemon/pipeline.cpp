@@ -122,6 +122,7 @@ boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vecto
     const auto account = rt->accounts.find(c.account);
     if (account == rt->accounts.end())
       co_return store::Result<IngestSummary>(store::StoreError{0, "comment for unknown account '" + c.account + "'"});
+    if (c.deleted) continue;  // nothing to classify: the store job records the deletion
     const auto t0 = std::chrono::steady_clock::now();
     scanner.classify(*rt->rules, c.text, verdict);
     metrics_.observe_classification(std::chrono::steady_clock::now() - t0);
@@ -173,6 +174,13 @@ boost::asio::awaitable<store::Result<IngestSummary>> Pipeline::submit(std::vecto
     const std::int64_t now = now_ms();
     for (std::size_t i = 0; i < comments.size(); ++i) {
       const model::Comment& c = comments[i];
+      if (c.deleted) {
+        auto d = s.record_deletion(c.account, c.platform_id, now);
+        if (!d) return d.error();
+        ++summary.deleted;
+        metrics->add("moderatord_comments_total", "platform=\"" + c.platform + "\",change=\"deleted\"");
+        continue;
+      }
       auto ingested = s.ingest_comment(c, now);
       if (!ingested) return ingested.error();
       const char* change = ingested->change == store::Change::inserted  ? "new"

@@ -16,6 +16,7 @@ namespace moderatord::daemon {
 
 struct IngestSummary {
   std::size_t inserted = 0, updated = 0, unchanged = 0;
+  std::size_t deleted = 0;  // deletions the platform reported (Comment::deleted)
   std::size_t actions = 0;  // outbox rows written
   std::int64_t sla_next = 0;  // the earliest reminder time of SLA items opened (unix ms), 0: none
 };

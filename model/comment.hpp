@@ -34,6 +34,10 @@ struct Comment {
   // hides replies only in conversations the account started): says why. The decision then
   // escalates instead of hiding (policy::capabilities_for). Not stored.
   std::string no_hide_reason;
+  // Set by a connector when the platform says the comment was deleted (by its author, or by a page
+  // admin on the platform): only account and platform_id matter then. The daemon stops owing it a
+  // reply (its SLA item becomes exempt, "deleted"); nothing is classified.
+  bool deleted = false;
 };
 
 // A side effect the daemon may ask for. Executed through the outbox.

@@ -218,6 +218,8 @@ ALTER TABLE comments ADD COLUMN redacted_at INTEGER;  -- unix ms; NULL while the
 -- FNV-1a (64-bit, hex) of the text that was removed: the same text delivered again is the same
 -- comment; a different one is an edit, classified like any other.
 ALTER TABLE comments ADD COLUMN text_digest TEXT NOT NULL DEFAULT '';
+-- unix ms when the platform said the comment was deleted (Store::record_deletion); NULL while it stands.
+ALTER TABLE comments ADD COLUMN deleted_at INTEGER;
 CREATE INDEX comments_unredacted ON comments (received_at) WHERE redacted_at IS NULL;
 CREATE INDEX outbox_created ON outbox (created_at);
 CREATE INDEX threads_replies_at ON threads_replies (replied_at);
@@ -226,7 +228,7 @@ CREATE INDEX threads_replies_at ON threads_replies (replied_at);
 constexpr std::array kMigrations = {
     Migration{1, "1 (initial schema)", kMigration1},
     Migration{2, "2 (policy engine: SLA items, one-reply rule, policy events)", kMigration2},
-    Migration{3, "3 (retention: redacted comments)", kMigration3},
+    Migration{3, "3 (retention: redacted comments; deletions on the platform)", kMigration3},
 };
 static_assert(kMigrations.back().version == Store::kSchemaVersion,
               "Store::kSchemaVersion must be the version of the last migration");

@@ -290,4 +290,48 @@ Result<void> Store::add_policy_event(std::string_view account, std::string_view 
   return q.run();
 }
 
+Result<Store::DeletionOutcome> Store::record_deletion(std::string_view account, std::string_view platform_id,
+                                                      std::int64_t now_ms) {
+  StoreImpl& s = *impl_;
+  const std::string subject = std::string(account) + "/" + std::string(platform_id);
+  auto op = OpScope::enter(s);
+  if (!op) return op.error();
+  DeletionOutcome out;
+  auto id = find_comment(account, platform_id);
+  if (!id) return id.error();
+  if (!*id) return out;  // never seen (deleted before we read it): nothing owed
+  out.known = true;
+  {
+    auto st = s.statement("UPDATE comments SET deleted_at = coalesce(deleted_at, ?2) WHERE id = ?1",
+                          "marking comment deleted");
+    if (!st) return st.error();
+    sqlite::Query q(**st, subject);
+    q.bind(**id).bind(now_ms);
+    if (auto r = q.run(); !r) return r.error();
+  }
+  {
+    // An item not yet breached is never due now; a breach already recorded keeps its due time.
+    auto st = s.statement(
+        "UPDATE sla_items SET state = 'exempt', exemption = 'deleted', "
+        "due_at = CASE WHEN breached_at IS NULL THEN NULL ELSE due_at END, "
+        "remind_at = CASE WHEN breached_at IS NULL THEN NULL ELSE remind_at END "
+        "WHERE comment_id = ?1 AND state = 'open' RETURNING id",
+        "exempting the SLA item of deleted comment");
+    if (!st) return st.error();
+    sqlite::Query q(**st, subject);
+    q.bind(**id);
+    for (;;) {
+      auto row = q.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      ++out.exempted;
+    }
+  }
+  const std::string detail = std::string(platform_id) + " deleted on the platform" +
+                             (out.exempted > 0 ? "; its SLA item is exempt (deleted)" : "");
+  if (auto r = s.audit(now_ms, account, "deleted", **id, 0, detail); !r) return r.error();
+  if (auto r = op->release(); !r) return r.error();
+  return out;
+}
+
 }  // namespace moderatord::store

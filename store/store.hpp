@@ -239,6 +239,16 @@ class Store {
   Result<void> add_policy_event(std::string_view account, std::string_view kind, std::int64_t comment_id,
                                 std::string_view detail_json, std::int64_t at);
 
+  // The platform says a comment was deleted (sla.cpp). Marks it, and an SLA item still open on it
+  // becomes exempt ("deleted"): nobody can answer a comment that is gone, and the clerk's report must
+  // not count it as a breach to come (one already recorded stays on record). Audited. Returns whether
+  // the comment was known, and how many items it exempted.
+  struct DeletionOutcome {
+    bool known = false;
+    int exempted = 0;
+  };
+  Result<DeletionOutcome> record_deletion(std::string_view account, std::string_view platform_id, std::int64_t now_ms);
+
   // Retention (retention.cpp). Redacts up to `limit` residents' comments received before `cutoff_ms`
   // that nothing still waits on (no open SLA item, no outbox row pending or in flight): text, author
   // and link become "", a digest of the text is kept so that a redelivery is not taken for an edit.

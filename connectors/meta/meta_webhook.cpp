@@ -49,12 +49,28 @@ void author_of(simdjson::dom::object v, model::Comment& c) {
   }
 }
 
+// A deletion the platform reported (model::Comment::deleted): only the ids matter.
+model::Comment deletion(const Owner& owner, std::string platform_id, model::CommentKind kind) {
+  model::Comment c;
+  c.account = owner.account;
+  c.platform = "facebook";
+  c.platform_id = std::move(platform_id);
+  c.kind = kind;
+  c.deleted = true;
+  return c;
+}
+
 // One `feed` (or `mention`) change value.
 void decode_feed_change(simdjson::dom::object v, const Owner& owner, std::int64_t entry_time, bool mention,
                         MetaDelivery& out) {
   const std::string item = string_at(v, "item");
   const std::string verb = string_at(v, "verb");
-  if (verb != "add" && verb != "edited" && verb != "edit") {  // remove, hide, unhide: nothing to classify
+  if (verb == "remove" && item == "comment" && !id_at(v, "comment_id").empty()) {
+    // Deleted (by its author or a page admin): nothing to classify, and no reply owed any more.
+    out.comments.push_back(deletion(owner, id_at(v, "comment_id"), model::CommentKind::comment));
+    return;
+  }
+  if (verb != "add" && verb != "edited" && verb != "edit") {  // hide, unhide, reactions: nothing to classify
     ++out.ignored;
     return;
   }
@@ -102,7 +118,9 @@ void decode_messaging(simdjson::dom::object ev, const Owner& owner, MetaDelivery
   }
   bool flag = false;
   if (msg["is_deleted"].get_bool().get(flag) == simdjson::SUCCESS && flag) {
-    ++out.ignored;
+    // Unsent by the sender: the message no longer waits for a reply.
+    if (id_at(msg, "mid").empty()) ++out.ignored;
+    else out.comments.push_back(deletion(owner, id_at(msg, "mid"), model::CommentKind::direct_message));
     return;
   }
   bool echo = false;

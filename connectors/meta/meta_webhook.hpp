@@ -19,7 +19,7 @@
 namespace moderatord::connectors::meta {
 
 struct MetaDelivery {
-  std::vector<model::Comment> comments;  // new and edited comments, posts and messages
+  std::vector<model::Comment> comments;  // new and edited comments, posts and messages; deletions (Comment::deleted)
   // Instagram "mentions": the account was @-mentioned in a comment elsewhere; the delivery has
   // only ids, so the connector fetches the text.
   struct Mention {

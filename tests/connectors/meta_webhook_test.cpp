@@ -109,8 +109,18 @@ TEST(FacebookFeed, LegacySenderShapeAndEdits) {
   EXPECT_EQ(edited.comments[0].text, "Let's see the Webhooks in action :D");
 }
 
-TEST(FacebookFeed, RemoveHideUnhideAndReactionsAreNotComments) {
-  for (const char* f : {"facebook/webhook-feed-comment-remove.json", "facebook/webhook-feed-comment-hide.json",
+TEST(FacebookFeed, ARemovedCommentIsADeletion) {
+  // "remove": deleted by its author or a page admin. Passed on as a deletion (no text to classify),
+  // so that a reply it was owed is no longer counted against the council.
+  auto d = decode("facebook/webhook-feed-comment-remove.json", page());
+  ASSERT_EQ(d.comments.size(), 1u);
+  EXPECT_TRUE(d.comments[0].deleted);
+  EXPECT_EQ(d.comments[0].platform_id, "905578656204626_905579239537901");
+  EXPECT_TRUE(d.comments[0].text.empty());
+}
+
+TEST(FacebookFeed, HideUnhideAndReactionsAreNotComments) {
+  for (const char* f : {"facebook/webhook-feed-comment-hide.json",
                         "facebook/webhook-feed-comment-unhide.json", "facebook/webhook-feed-reaction-add-on-reply.json",
                         "facebook/webhook-feed-two-entries.json"}) {
     auto d = decode(f, page());
@@ -142,8 +152,11 @@ TEST(FacebookMessenger, MessageIsDirectMessageAndEchoIsOwnReply) {
   ASSERT_EQ(echo.comments.size(), 1u);
   EXPECT_EQ(echo.comments[0].kind, CommentKind::own_reply);
   EXPECT_EQ(echo.comments[0].thread_id, "12345654332");  // the recipient
-  auto deleted = decode("facebook/webhook-messages-deleted.json", owner);
-  EXPECT_TRUE(deleted.comments.empty());
+  auto deleted = decode("facebook/webhook-messages-deleted.json", owner);  // unsent by its sender
+  ASSERT_EQ(deleted.comments.size(), 1u);
+  EXPECT_TRUE(deleted.comments[0].deleted);
+  EXPECT_EQ(deleted.comments[0].platform_id, "message_id");
+  EXPECT_EQ(deleted.comments[0].kind, CommentKind::direct_message);
 }
 
 TEST(InstagramWebhook, CommentsAndMentions) {

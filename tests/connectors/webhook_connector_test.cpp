@@ -55,6 +55,21 @@ TEST_F(WebhookConnectorTest, SignedDeliveryDecodes) {
   EXPECT_EQ(d.comments[1].platform_id, "7");
 }
 
+TEST_F(WebhookConnectorTest, ADeletionNeedsNoText) {
+  const std::string body = R"({"comments":[{"id":"c1","deleted":true},{"id":"c2","text":"still here","deleted":false}]})";
+  const auto d = post(body, webhook_signature("s3cret", body));
+  ASSERT_EQ(d.reply.status, 200) << d.reply.body;
+  ASSERT_EQ(d.comments.size(), 2u);
+  EXPECT_TRUE(d.comments[0].deleted);
+  EXPECT_EQ(d.comments[0].platform_id, "c1");
+  EXPECT_FALSE(d.comments[1].deleted);
+  EXPECT_EQ(d.comments[1].text, "still here");
+  const std::string bad = R"({"comments":[{"id":"c1","deleted":"yes"}]})";
+  const auto e = post(bad, webhook_signature("s3cret", bad));
+  EXPECT_EQ(e.reply.status, 400);
+  EXPECT_NE(e.reply.body.find("\"deleted\" must be true or false"), std::string::npos) << e.reply.body;
+}
+
 TEST_F(WebhookConnectorTest, SignatureIsCheckedOverTheRawBody) {
   const std::string body = R"({"comment":{"id":"c1","text":"hello"}})";
   const std::string sig = webhook_signature("s3cret", body);

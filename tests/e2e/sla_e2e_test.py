@@ -191,6 +191,15 @@ class PolicyEngine(unittest.TestCase):
         self.assertEqual(self.db.scalar("SELECT count(*) FROM audit_log WHERE action = 'sla.close' AND "
                                         "detail LIKE '%answered by phone%'"), 1)
 
+        # A question its author deletes before anyone answers: no reply is owed any more.
+        self.append(feed, entry("q-del", "Is the tip open on Boxing Day?", thread="post-2", author="gwen"))
+        self.assertEqual(self.item("q-del")[:2], ("reply", "open"))
+        with open(feed, "a") as f:
+            f.write(json.dumps({"id": "q-del", "deleted": True}) + "\n")
+        wait_for(lambda: self.item("q-del")[1] == "exempt", 30, "the deleted question's item exempt")
+        self.assertEqual(self.item("q-del")[2], "deleted")
+        self.assertIsNotNone(self.db.scalar("SELECT deleted_at FROM comments WHERE platform_id = 'q-del'"))
+
         # The council's own posts: a candidate in the pre-election period, and a pasted GIF link.
         self.append(feed, entry("p1", "Come and meet Jane Smith at the fete on Saturday!", thread="p1",
                                 author="council", kind="own_post"),

@@ -125,6 +125,39 @@ TEST_F(SlaStoreTest, ExemptItemsAreNeitherOpenNorDue) {
   EXPECT_EQ((*listed)[0].due_at, 0);
 }
 
+TEST_F(SlaStoreTest, ADeletedCommentIsOwedNoReply) {
+  auto waiting = store_->insert_sla_item(item(comment("c1")), kNow);
+  auto late = store_->insert_sla_item(item(comment("c2")), kNow);
+  ASSERT_TRUE(waiting && late);
+  ASSERT_TRUE(store_->mark_sla_breached(*late, kNow + 86'400'001));
+  auto d1 = store_->record_deletion("website", "c1", kNow + 1000);
+  ASSERT_TRUE(d1) << d1.error().message;
+  EXPECT_TRUE(d1->known);
+  EXPECT_EQ(d1->exempted, 1);
+  auto d2 = store_->record_deletion("website", "c2", kNow + 86'500'000);
+  ASSERT_TRUE(d2);
+  EXPECT_EQ(d2->exempted, 1);
+  auto open = store_->open_sla_items();
+  ASSERT_TRUE(open);
+  EXPECT_TRUE(open->empty());  // neither swept nor reminded again
+  RawDb raw(dir_.file("sla.db"));
+  EXPECT_EQ(raw.text("SELECT exemption FROM sla_items WHERE id = " + std::to_string(*waiting)), "deleted");
+  EXPECT_EQ(raw.scalar("SELECT due_at IS NULL FROM sla_items WHERE id = " + std::to_string(*waiting)), 1);
+  // A breach already recorded stays on record: the reply was late before the comment went.
+  EXPECT_EQ(raw.scalar("SELECT due_at FROM sla_items WHERE id = " + std::to_string(*late)), kNow + 86'400'000);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM policy_events WHERE kind = 'sla_breach'"), 1);
+  EXPECT_EQ(raw.scalar("SELECT deleted_at FROM comments WHERE platform_id = 'c1'"), kNow + 1000);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log WHERE action = 'deleted'"), 2);
+  // Again (a redelivered webhook), or a comment never seen: nothing more to do.
+  auto again = store_->record_deletion("website", "c1", kNow + 2000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->exempted, 0);
+  EXPECT_EQ(raw.scalar("SELECT deleted_at FROM comments WHERE platform_id = 'c1'"), kNow + 1000);
+  auto unknown = store_->record_deletion("website", "never-seen", kNow);
+  ASSERT_TRUE(unknown);
+  EXPECT_FALSE(unknown->known);
+}
+
 TEST_F(SlaStoreTest, CouncilRepliesCountPerThreadAndCommenter) {
   const auto reply1 = comment("r1", "council");
   const auto reply2 = comment("r2", "council");
